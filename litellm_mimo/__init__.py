@@ -1,0 +1,13 @@
+"""Xiaomi MiMo for LiteLLM: ``import litellm_mimo`` registers the provider ``xiaomi``.
+
+    import litellm, litellm_mimo
+    litellm.completion(model="xiaomi/mimo-v2.6-pro", messages=[{"role": "user", "content": "Hi"}])
+"""
+
+from .models import list_models
+from .plugin import register, unregister
+from .provider import handler
+
+__all__ = ["handler", "list_models", "register", "unregister"]
+
+register()

@@ -1,0 +1,177 @@
+"""Pure translation between LiteLLM's chat call and MiMo's ``/chat/completions`` body.
+
+No I/O here: ``provider.py`` sends what ``build_request`` returns and feeds what comes back to
+``parse_response`` or a ``StreamTranslator``. Sync and async share all of it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import litellm
+from litellm.types.utils import ModelResponse, ModelResponseStream
+from pydantic import ValidationError
+
+from . import errors, sse
+
+logger = logging.getLogger("litellm_mimo")
+
+REASONING_EFFORTS = ("none", "low", "medium", "high")
+# LiteLLM hands these to the provider inside optional_params, but they configure the client,
+# not the request: they are applied by provider.py, never sent in the body.
+CLIENT_OPTIONS = ("extra_headers", "max_retries")
+
+
+def build_request(model: str, messages: list, optional_params: Mapping[str, Any]) -> dict:
+    """The JSON body MiMo receives. Every caller field is kept; only these change:
+
+    - ``reasoning_effort="none"`` becomes ``thinking: {"type": "disabled"}`` (some MiMo
+      versions refuse ``none``, mimo-api.md); an explicit ``thinking`` wins over it;
+    - ``max_tokens`` is sent as ``max_completion_tokens``, MiMo's documented name (LiteLLM
+      folds ``max_completion_tokens`` into ``max_tokens`` for OpenAI-like providers);
+    - ``extra_body`` is merged into the top level, as the OpenAI SDK does.
+    """
+    params = {k: v for k, v in optional_params.items() if k not in CLIENT_OPTIONS}
+    extra_body = params.pop("extra_body", None) or {}
+    _apply_reasoning_effort(params, model)
+    if "max_tokens" in params and "max_completion_tokens" not in params:
+        params["max_completion_tokens"] = params.pop("max_tokens")
+    return {"model": model, "messages": [message_to_dict(m) for m in messages], **params, **extra_body}
+
+
+def _apply_reasoning_effort(params: dict, model: str) -> None:
+    effort = params.get("reasoning_effort")
+    if effort is None:
+        params.pop("reasoning_effort", None)
+        return
+    if effort not in REASONING_EFFORTS:
+        raise errors.bad_request(
+            f"reasoning_effort={effort!r} is not supported by MiMo; use one of "
+            f"{', '.join(REASONING_EFFORTS)} (or thinking={{'type': 'enabled'|'disabled'}}).",
+            model=model,
+        )
+    thinking = params.get("thinking")
+    if thinking is not None:
+        thinking_off = isinstance(thinking, Mapping) and thinking.get("type") == "disabled"
+        if effort == "none" or thinking_off:
+            logger.info("MiMo: thinking=%r wins over reasoning_effort=%r; not sending the latter", thinking, effort)
+            del params["reasoning_effort"]
+        return
+    if effort == "none":
+        del params["reasoning_effort"]
+        params["thinking"] = {"type": "disabled"}
+
+
+def message_to_dict(message: Any) -> dict:
+    """A history message as MiMo wants it. Dicts pass unchanged (``reasoning_content`` on an
+    assistant turn must reach MiMo exactly: the replay rule in mimo-api.md); LiteLLM
+    ``Message`` objects lose only the ``None`` fields and LiteLLM's own bookkeeping."""
+    if isinstance(message, Mapping):
+        return dict(message)
+    data = message.model_dump(exclude_none=True) if hasattr(message, "model_dump") else dict(message)
+    data.pop("provider_specific_fields", None)
+    return data
+
+
+def _normalise_audio(audio: Any) -> Any:
+    # MiMo sends "expires_at": null and "transcript": null; LiteLLM's audio type requires an
+    # int and a str, so ModelResponse(**mimo_json) fails on every TTS answer (litellm-notes.md).
+    if not isinstance(audio, dict):
+        return audio
+    return {**audio, "expires_at": audio.get("expires_at") or 0, "transcript": audio.get("transcript") or ""}
+
+
+def _normalise_choices(choices: list, key: str) -> list:
+    out = []
+    for choice in choices:
+        if isinstance(choice, dict) and isinstance(choice.get(key), dict) and choice[key].get("audio") is not None:
+            choice = {**choice, key: {**choice[key], "audio": _normalise_audio(choice[key]["audio"])}}
+        out.append(choice)
+    return out
+
+
+def _malformed(what: str, detail: str, model: str) -> litellm.APIError:
+    return litellm.APIError(
+        status_code=502,
+        message=f"MiMo sent a malformed {what}: {detail[:300]}",
+        llm_provider=errors.PROVIDER,
+        model=model,
+    )
+
+
+def parse_response(data: Any, model_response: ModelResponse, *, model: str) -> ModelResponse:
+    """Fill LiteLLM's ``model_response`` (keeping its ``_hidden_params``: a fresh
+    ModelResponse would lose ``custom_llm_provider`` and break cost tracking) from MiMo's JSON."""
+    if not isinstance(data, dict) or not isinstance(data.get("choices"), list) or not data["choices"]:
+        raise _malformed("response (no choices)", repr(data), model)
+    try:
+        parsed = ModelResponse(**{**data, "choices": _normalise_choices(data["choices"], "message")})
+    except (ValidationError, TypeError, ValueError) as exc:
+        raise _malformed("response", str(exc), model) from None
+    for field in ("id", "created", "model", "object", "system_fingerprint", "choices"):
+        setattr(model_response, field, getattr(parsed, field))
+    if data.get("usage") is not None:
+        setattr(model_response, "usage", parsed.usage)
+    return model_response
+
+
+def parse_chunk(event: dict, *, model: str) -> ModelResponseStream:
+    try:
+        return ModelResponseStream(**{**event, "choices": _normalise_choices(event.get("choices") or [], "delta")})
+    except (ValidationError, TypeError, ValueError) as exc:
+        raise _malformed("stream chunk", str(exc), model) from None
+
+
+class StreamTranslator:
+    """MiMo's SSE lines in, LiteLLM stream chunks out, as they arrive.
+
+    One reordering: MiMo sends its usage chunk (empty ``choices``) *after* the finish chunk,
+    and LiteLLM drops everything after the finish chunk and re-counts tokens itself
+    (litellm-notes.md, Streaming). So a chunk carrying ``finish_reason`` is held until the
+    usage chunk (or the end of the stream) and released right after it.
+    """
+
+    def __init__(self, *, model: str, api_key: str | None = None) -> None:
+        self.model = model
+        self.api_key = api_key
+        self.done = False
+        self._decoder = sse.SSEDecoder()
+        self._held: list[ModelResponseStream] = []
+        self._finished = False
+
+    def feed_line(self, line: str) -> list[ModelResponseStream]:
+        data = self._decoder.feed(line)
+        return [] if data is None else self._on_event(data)
+
+    def close(self) -> list[ModelResponseStream]:
+        """End of the HTTP body. A stream cut before any finish_reason is an error."""
+        out = []
+        data = self._decoder.flush()
+        if data is not None and not self.done:
+            out = self._on_event(data)
+        if not self.done and not self._finished:
+            raise litellm.APIConnectionError(
+                message="MiMo's stream ended before the answer was complete (no finish_reason, no [DONE])",
+                llm_provider=errors.PROVIDER,
+                model=self.model,
+            )
+        return out + self._release()
+
+    def _on_event(self, data: str) -> list[ModelResponseStream]:
+        if data == sse.DONE:
+            self.done = True
+            return self._release()
+        chunk = parse_chunk(sse.parse_event(data, model=self.model, api_key=self.api_key), model=self.model)
+        if not chunk.choices:
+            return [chunk, *self._release()]
+        if any(choice.finish_reason for choice in chunk.choices):
+            self._finished = True
+            self._held.append(chunk)
+            return []
+        return [chunk]
+
+    def _release(self) -> list[ModelResponseStream]:
+        held, self._held = self._held, []
+        return held

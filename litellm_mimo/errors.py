@@ -1,0 +1,158 @@
+"""MiMo error bodies -> LiteLLM exceptions.
+
+MiMo's error bodies come in several shapes (see the error table in mimo-api.md):
+``{"error": {"code": "400", "message": "Param Incorrect", "param": "<the real reason>"}}``,
+an unwrapped ``{"type": "server_error", "message": ...}`` on 402, an openresty HTML page on
+404, and, for ``stream: true`` requests, the same JSON framed as ``data:{...}``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+
+import httpx
+import litellm
+
+PROVIDER = "xiaomi"
+
+# HTTP 400 bodies whose error.code names a moderation decision rather than a bad request.
+CONTENT_POLICY_CODES = {
+    "421": "MiMo's content moderation blocked this request",
+    "441": "MiMo's risk control blocked this request",
+}
+
+_CONTEXT_WINDOW = re.compile(
+    r"context (length|window)|maximum context|too many (input )?tokens|prompt is too long|"
+    r"input (is )?too long|exceeds? the (model's )?(maximum|max) (input|context)",
+    re.IGNORECASE,
+)
+_HTML_TITLE = re.compile(r"<title>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_MAX_REASON = 500
+
+
+def parse_error_body(body: str) -> tuple[str, str | None]:
+    """Return ``(reason, code)`` for any MiMo error body: the text a user should read, and
+    MiMo's ``error.code`` (a string) if there was one."""
+    text = body.strip()
+    if text.startswith("data:"):  # SSE-framed error on a stream request (mimo-api.md)
+        text = text[len("data:") :].strip().split("\n", 1)[0]
+    try:
+        data = json.loads(text)
+    except ValueError:
+        title = _HTML_TITLE.search(text)
+        if title:
+            return f"MiMo answered with an HTML page: {title.group(1).strip()}", None
+        return (text[:_MAX_REASON] or "empty response body"), None
+    if not isinstance(data, dict):
+        return text[:_MAX_REASON], None
+    error = data.get("error") if isinstance(data.get("error"), dict) else data
+    message = str(error.get("message") or "").strip()
+    param = str(error.get("param") or "").strip()
+    # The useful reason is usually in `param`, not `message` ("Param Incorrect").
+    parts = [p for p in (message, param) if p]
+    if len(parts) == 2 and parts[1] in parts[0]:
+        parts = parts[:1]
+    reason = ": ".join(parts) or text[:_MAX_REASON]
+    code = error.get("code")
+    return reason[:_MAX_REASON], (str(code) if code is not None else None)
+
+
+def redact(text: str, secret: str | None) -> str:
+    if secret and len(secret) >= 4:
+        text = text.replace(secret, "[REDACTED]")
+    return text
+
+
+def from_response(
+    status: int,
+    body: str,
+    *,
+    model: str,
+    api_key: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Exception:
+    """The LiteLLM exception for one MiMo error answer."""
+    reason, code = parse_error_body(body)
+    reason = redact(reason, api_key)
+    response = httpx.Response(
+        status,
+        headers=dict(headers or {}),
+        content=redact(body, api_key).encode(),
+        request=httpx.Request("POST", "https://mimo.invalid/chat/completions"),
+    )
+    common = {"model": model, "llm_provider": PROVIDER, "response": response}
+
+    if code in CONTENT_POLICY_CODES:
+        return litellm.ContentPolicyViolationError(
+            message=f"{CONTENT_POLICY_CODES[code]} (MiMo code {code}): {reason}", **common
+        )
+    if status == 400:
+        if _CONTEXT_WINDOW.search(reason):
+            return litellm.ContextWindowExceededError(message=f"MiMo: {reason}", **common)
+        return litellm.BadRequestError(message=f"MiMo rejected the request: {reason}", **common)
+    if status == 401:
+        return litellm.AuthenticationError(
+            message=f"MiMo rejected the API key: {reason}. Check XIAOMI_API_KEY "
+            "(Token Plan `tp-` keys only work on their own token-plan host).",
+            **common,
+        )
+    if status == 402:
+        return litellm.PaymentRequiredError(
+            message=f"MiMo account balance is insufficient: {reason}", **common
+        )
+    if status == 403:
+        return litellm.PermissionDeniedError(message=f"MiMo refused access: {reason}", **common)
+    if status == 404:
+        return litellm.NotFoundError(message=f"MiMo has no such endpoint: {reason}", **common)
+    if status == 408:
+        return litellm.Timeout(message=f"MiMo timed out: {reason}", model=model, llm_provider=PROVIDER)
+    if status == 422:
+        return litellm.UnprocessableEntityError(message=f"MiMo: {reason}", **common)
+    if status == 429:
+        return litellm.RateLimitError(message=f"MiMo rate limit: {reason}", **common)
+    if status == 502:
+        return litellm.BadGatewayError(message=f"MiMo bad gateway: {reason}", **common)
+    if status == 503:
+        return litellm.ServiceUnavailableError(message=f"MiMo is overloaded: {reason}", **common)
+    if status >= 500:
+        return litellm.InternalServerError(message=f"MiMo server error {status}: {reason}", **common)
+    return litellm.APIError(
+        status_code=status,
+        message=f"MiMo answered HTTP {status}: {reason}",
+        llm_provider=PROVIDER,
+        model=model,
+        request=response.request,
+        response=response,
+    )
+
+
+def from_stream_event(error: Mapping, *, model: str, api_key: str | None = None) -> Exception:
+    """An ``{"error": ...}`` event inside a 200 stream."""
+    code = str(error.get("code") or "")
+    status = int(code) if code.isdigit() and 400 <= int(code) < 600 else 500
+    if code in CONTENT_POLICY_CODES:
+        status = 400
+    return from_response(status, json.dumps({"error": dict(error)}), model=model, api_key=api_key)
+
+
+def bad_request(message: str, *, model: str) -> litellm.BadRequestError:
+    """A caller mistake found before anything is sent: OpenAI's invalid_request_error."""
+    error = litellm.BadRequestError(message=message, model=model, llm_provider=PROVIDER)
+    error.type = "invalid_request_error"  # the proxy's audio routes read e.type (litellm-notes.md)
+    return error
+
+
+def transport_error(exc: httpx.HTTPError, *, model: str, timeout: object) -> Exception:
+    if isinstance(exc, httpx.TimeoutException):
+        return litellm.Timeout(
+            message=f"MiMo did not answer within the timeout ({timeout}): {type(exc).__name__}",
+            model=model,
+            llm_provider=PROVIDER,
+        )
+    return litellm.APIConnectionError(
+        message=f"Could not reach MiMo: {type(exc).__name__}: {exc}",
+        model=model,
+        llm_provider=PROVIDER,
+    )

@@ -1,0 +1,222 @@
+"""The LiteLLM ``CustomLLM`` for MiMo: transport only. Translation lives in ``chat.py``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import threading
+import weakref
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import Any
+
+import httpx
+import litellm
+from litellm.llms.custom_llm import CustomLLM
+
+from . import chat, errors
+
+DEFAULT_API_BASE = "https://api.xiaomimimo.com/v1"
+API_KEY_ENV = ("XIAOMI_API_KEY", "XIAOMI_MIMO_API_KEY")  # the second is LiteLLM's built-in provider's name
+API_BASE_ENV = "XIAOMI_API_BASE"
+DEFAULT_TIMEOUT = 600.0
+
+
+def resolve_api_key(api_key: str | None, model: str) -> str:
+    key = api_key or next((os.environ[name] for name in API_KEY_ENV if os.environ.get(name)), None)
+    if not key:
+        raise litellm.AuthenticationError(
+            message="No MiMo API key: pass api_key=... or set XIAOMI_API_KEY "
+            "(XIAOMI_MIMO_API_KEY is read too).",
+            llm_provider=errors.PROVIDER,
+            model=model,
+        )
+    return key
+
+
+def resolve_api_base(api_base: str | None) -> str:
+    return (api_base or os.environ.get(API_BASE_ENV) or DEFAULT_API_BASE).rstrip("/")
+
+
+def _timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
+    if isinstance(timeout, httpx.Timeout):
+        return timeout
+    return httpx.Timeout(float(timeout) if timeout else DEFAULT_TIMEOUT)
+
+
+class _Clients:
+    """Pooled httpx clients: one per thread for sync calls, one per event loop for async.
+    A client per call costs ~20 ms of TLS set-up (litellm-notes.md, measured traps)."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def sync(self, client: Any = None) -> httpx.Client:
+        given = getattr(client, "client", client)  # LiteLLM's HTTPHandler wraps an httpx.Client
+        if isinstance(given, httpx.Client):
+            return given
+        if getattr(self._local, "client", None) is None:
+            self._local.client = httpx.Client(timeout=DEFAULT_TIMEOUT)
+        return self._local.client
+
+    def async_(self, client: Any = None) -> httpx.AsyncClient:
+        given = getattr(client, "client", client)
+        if isinstance(given, httpx.AsyncClient):
+            return given
+        loop = asyncio.get_running_loop()
+        pooled = self._async.get(loop)
+        if pooled is None:
+            pooled = self._async[loop] = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
+        return pooled
+
+
+class Call:
+    """Everything one chat call needs on the wire, prepared before any I/O."""
+
+    def __init__(self, model: str, messages: list, api_base: str | None, api_key: str | None,
+                 optional_params: Mapping[str, Any], headers: Mapping[str, str] | None,
+                 timeout: Any, logging_obj: Any) -> None:
+        self.model = model
+        self.body = chat.build_request(model, messages, optional_params)
+        self.api_key = resolve_api_key(api_key, model)
+        self.url = resolve_api_base(api_base) + "/chat/completions"
+        self.headers = {
+            **(headers or {}),
+            **(optional_params.get("extra_headers") or {}),
+            "Authorization": f"Bearer {self.api_key}",
+            "Content-Type": "application/json",
+        }
+        self.timeout = _timeout(timeout)
+        self.logging_obj = logging_obj
+        if logging_obj is not None:
+            logging_obj.pre_call(
+                input=messages,
+                api_key="",  # never log the key
+                additional_args={"complete_input_dict": self.body, "api_base": self.url},
+            )
+
+    def request(self, client: httpx.Client | httpx.AsyncClient) -> httpx.Request:
+        return client.build_request(
+            "POST", self.url, content=json.dumps(self.body).encode(), headers=self.headers, timeout=self.timeout
+        )
+
+    def error(self, response: httpx.Response, body: bytes) -> Exception:
+        return errors.from_response(
+            response.status_code, body.decode("utf-8", "replace"), model=self.model,
+            api_key=self.api_key, headers=response.headers,
+        )
+
+    def parse(self, response: httpx.Response, body: bytes, model_response: Any) -> Any:
+        if response.status_code >= 400:
+            raise self.error(response, body)
+        text = body.decode("utf-8", "replace")
+        if self.logging_obj is not None:
+            self.logging_obj.post_call(input=self.body.get("messages"), api_key="", original_response=text)
+        try:
+            data = json.loads(text)
+        except ValueError:
+            raise litellm.APIError(
+                status_code=502, message=f"MiMo answered with a body that is not JSON: {text[:200]!r}",
+                llm_provider=errors.PROVIDER, model=self.model,
+            ) from None
+        return chat.parse_response(data, model_response, model=self.model)
+
+    def transport_error(self, exc: httpx.HTTPError) -> Exception:
+        return errors.transport_error(exc, model=self.model, timeout=self.timeout.read)
+
+
+class MiMoProvider(CustomLLM):
+    """Registered in ``litellm.custom_provider_map`` as the provider ``xiaomi``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clients = _Clients()
+
+    def completion(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
+                   encoding, api_key, logging_obj, optional_params, acompletion=None, litellm_params=None,
+                   logger_fn=None, headers={}, timeout=None, client=None):
+        call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj)
+        http = self.clients.sync(client)
+        try:
+            response = http.send(call.request(http))
+        except httpx.HTTPError as exc:
+            raise call.transport_error(exc) from None
+        return call.parse(response, response.content, model_response)
+
+    async def acompletion(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
+                          encoding, api_key, logging_obj, optional_params, acompletion=None, litellm_params=None,
+                          logger_fn=None, headers={}, timeout=None, client=None):
+        call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj)
+        http = self.clients.async_(client)
+        try:
+            response = await http.send(call.request(http))
+        except httpx.HTTPError as exc:
+            raise call.transport_error(exc) from None
+        return call.parse(response, response.content, model_response)
+
+    def streaming(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
+                  encoding, api_key, logging_obj, optional_params, acompletion=None, litellm_params=None,
+                  logger_fn=None, headers={}, timeout=None, client=None) -> Iterator:
+        # Not a generator itself: the request goes out (and an HTTP error is raised) when
+        # litellm.completion(stream=True) is called, as with OpenAI's own client.
+        call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj)
+        http = self.clients.sync(client)
+        try:
+            response = http.send(call.request(http), stream=True)
+            if response.status_code >= 400:
+                try:
+                    raise call.error(response, response.read())
+                finally:
+                    response.close()
+        except httpx.HTTPError as exc:
+            raise call.transport_error(exc) from None
+        return _sync_chunks(call, response)
+
+    async def astreaming(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
+                         encoding, api_key, logging_obj, optional_params, acompletion=None, litellm_params=None,
+                         logger_fn=None, headers={}, timeout=None, client=None) -> AsyncIterator:
+        # LiteLLM wraps whatever this returns without awaiting it, so it must be an async
+        # generator: the request goes out on the first iteration.
+        call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj)
+        http = self.clients.async_(client)
+        try:
+            response = await http.send(call.request(http), stream=True)
+        except httpx.HTTPError as exc:
+            raise call.transport_error(exc) from None
+        try:
+            if response.status_code >= 400:
+                raise call.error(response, await response.aread())
+            translator = chat.StreamTranslator(model=model, api_key=call.api_key)
+            try:
+                async for line in response.aiter_lines():
+                    for chunk in translator.feed_line(line):
+                        yield chunk
+                    if translator.done:
+                        break
+            except httpx.HTTPError as exc:
+                raise call.transport_error(exc) from None
+            for chunk in translator.close():
+                yield chunk
+        finally:
+            await response.aclose()
+
+
+def _sync_chunks(call: Call, response: httpx.Response) -> Iterator:
+    translator = chat.StreamTranslator(model=call.model, api_key=call.api_key)
+    try:
+        try:
+            for line in response.iter_lines():
+                yield from translator.feed_line(line)
+                if translator.done:
+                    break
+        except httpx.HTTPError as exc:
+            raise call.transport_error(exc) from None
+        yield from translator.close()
+    finally:
+        response.close()
+
+
+handler = MiMoProvider()

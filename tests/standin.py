@@ -1,0 +1,444 @@
+"""A local stand-in for the MiMo API, written to ../shared/mimo-api.md.
+
+It answers ``POST /v1/chat/completions`` the way MiMo does (official example bodies, the
+stream transcript's framing, the real error bodies) for chat, TTS and ASR, so cassettes can
+be recorded and the proxy driven without a key or a network. Listens on 127.0.0.1 only.
+
+Faults are asked for with the request header ``X-Standin-Fault`` (see ``FAULTS``).
+Run it alone with ``python -m tests.standin --port 8999``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import io
+import json
+import re
+import socket
+import struct
+import threading
+import time
+import uuid
+import wave
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+AUDIO_DIR = Path(__file__).parent / "fixtures" / "audio"
+OFFICIAL_TRANSCRIPT = "Good morning. Could you tell me what the weather will be like today?"
+INVALID_KEY = "invalid-key"
+CHAT_MODELS = {"mimo-v2.6-pro", "mimo-v2.6-flash", "mimo-v2.6-pro-ultraspeed", "mimo-v2.6-pro[1m]"}
+TTS_VOICES = {"mimo_default", "冰糖", "茉莉", "苏打", "白桦", "Mia", "Chloe", "Milo", "Dean"}
+TTS_MODELS = {"mimo-v2.5-tts", "mimo-v2.5-tts-voicedesign", "mimo-v2.5-tts-voiceclone"}
+ASR_MODELS = {"mimo-v2.5-asr"}
+MAX_COMPLETION_TOKENS = 131072
+MAX_AUDIO_BASE64 = 10_000_000
+SAMPLE_RATE = 24000
+
+HTML_404 = (
+    "<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n"
+    "<center><h1>404 Not Found</h1></center>\r\n<hr><center>openresty</center>\r\n</body>\r\n</html>\r\n"
+)
+
+
+def param_error(reason: str) -> tuple[int, dict]:
+    return 400, {"error": {"code": "400", "message": "Param Incorrect", "param": reason, "type": ""}}
+
+
+FAULTS: dict[str, tuple[int, object]] = {
+    "400-invalid": (400, {"error": {"code": "400", "message": "Invalid request parameters", "param": "", "type": "Bad Request"}}),
+    "400-context": param_error("The input token length is too long: the context length of this model is 1048576 tokens"),
+    "402": (402, {"type": "server_error", "message": "Upstream request failed: Insufficient account funds"}),
+    "403": (403, {"error": {"code": "403", "message": "Illegal access", "type": "illegal_access"}}),
+    "404": (404, HTML_404),
+    "421": (400, {"error": {"code": "421", "message": "Content moderation: the input may contain sensitive content", "param": "", "type": ""}}),
+    "441": (400, {"error": {"code": "441", "message": "Risk control: request rejected", "param": "", "type": ""}}),
+    "429": (429, {"error": {"code": "429", "message": "Too many requests", "type": "limitation"}}),
+    "500": (500, {"error": {"code": "500", "message": "Internal server error", "type": "server_error"}}),
+    "503": (503, {"error": {"code": "503", "message": "Service overloaded, please retry later", "type": "server_error"}}),
+}
+# Faults that are not an error status: handled in the chat path.
+STREAM_FAULTS = {"keepalive", "cut", "instream-error", "sse-error", "notjson", "nochoices", "slow"}
+
+
+def _id() -> str:
+    return uuid.uuid4().hex
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\S+\s*", text) or [text]
+
+
+def _text_of(content) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
+    return ""
+
+
+def _tokens(text: str) -> int:
+    return max(1, len(text.split()))
+
+
+def pcm_for_text(text: str) -> bytes:
+    """Deterministic 24 kHz 16-bit mono samples that carry the text they were made for, so a
+    test can tell which request a piece of audio belongs to: one sample per UTF-8 byte, then a
+    short silence."""
+    data = text.encode()
+    return struct.pack(f"<{len(data)}h", *data) + b"\x00\x00" * 240
+
+
+def text_in_pcm(pcm: bytes) -> str | None:
+    """The inverse of ``pcm_for_text`` (None for real recordings)."""
+    samples = struct.unpack(f"<{len(pcm) // 2}h", pcm[: len(pcm) // 2 * 2])
+    out, texts = bytearray(), []
+    for s in samples:
+        if 0 < s < 256:
+            out.append(s)
+        elif s == 0:
+            if out:
+                texts.append(out.decode("utf-8", "replace"))
+                out = bytearray()
+        else:
+            return None
+    if out:
+        texts.append(out.decode("utf-8", "replace"))
+    return " ".join(texts) if texts else None
+
+
+def wav_bytes(pcm: bytes) -> bytes:
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(SAMPLE_RATE)
+        w.writeframes(pcm)
+    return buf.getvalue()
+
+
+class StandIn:
+    """``with StandIn() as mimo: ... mimo.url ... mimo.requests``"""
+
+    def __init__(self, port: int = 0) -> None:
+        self.requests: list[dict] = []
+        self.stream_gate: threading.Event | None = None
+        self._lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
+        self.server.daemon_threads = True
+        self.server.standin = self
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def start(self) -> "StandIn":
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self) -> "StandIn":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def record(self, entry: dict) -> None:
+        with self._lock:
+            self.requests.append(entry)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "openresty"
+    sys_version = ""
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body in one write, no Nagle delay (litellm-notes.md, measured traps).
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+    # --- plumbing -----------------------------------------------------------------------
+    def _send(self, status: int, body: object, content_type: str = "application/json",
+              headers: dict | None = None) -> None:
+        raw = body.encode() if isinstance(body, str) else json.dumps(body, ensure_ascii=False).encode()
+        if status == 404 and isinstance(body, str):
+            content_type = "text/html"
+        head = [f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}",
+                f"Content-Type: {content_type}", f"Content-Length: {len(raw)}", "Connection: keep-alive"]
+        head += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode() + raw)
+        self.wfile.flush()
+
+    def _start_stream(self) -> None:
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                         b"Transfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n")
+
+    def _chunk(self, text: str) -> None:
+        data = text.encode()
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
+    def _end_stream(self) -> None:
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+    def _key(self) -> str | None:
+        if self.headers.get("api-key"):  # api-key wins over Authorization (mimo-api.md)
+            return self.headers["api-key"]
+        auth = self.headers.get("Authorization", "")
+        return auth[len("Bearer "):] if auth.startswith("Bearer ") else None
+
+    # --- routes -------------------------------------------------------------------------
+    def do_GET(self) -> None:
+        if self.path.rstrip("/") in ("/v1/models", "/models"):
+            ids = sorted(CHAT_MODELS - {"mimo-v2.6-pro[1m]"} | TTS_MODELS | ASR_MODELS)
+            return self._send(200, {"object": "list", "data": [{"id": i, "object": "model", "owned_by": "xiaomi"} for i in ids]})
+        self._send(404, HTML_404)
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length)
+        if self.path.rstrip("/") != "/v1/chat/completions":
+            return self._send(404, HTML_404)
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return self._send(400, {"error": {"code": "400", "message": "Invalid JSON in request body"}})
+        fault = self.headers.get("X-Standin-Fault", "")
+        self.server.standin.record({"path": self.path, "body": body, "fault": fault})
+        key = self._key()
+        if not key or key == INVALID_KEY:
+            return self._send(401, json.dumps({"error": {"message": "Invalid API Key", "param": "Please provide valid API Key",
+                                                         "code": "401", "type": "invalid_key"}}, indent=2))
+        if fault == "timeout":
+            time.sleep(float(self.headers.get("X-Standin-Delay", "5")))
+        if fault in FAULTS:
+            status, payload = FAULTS[fault]
+            headers = {"Retry-After": "1"} if status == 429 else None
+            return self._send(status, payload, headers=headers)
+        model = body.get("model")
+        stream = bool(body.get("stream"))
+        if fault == "sse-error" and stream:
+            status, payload = param_error("stream request rejected")
+            return self._send(status, "data:" + json.dumps(payload), content_type="text/event-stream")
+        if model in TTS_MODELS:
+            return self._answer(*self._tts(body), body, fault)
+        if model in ASR_MODELS:
+            return self._answer(*self._asr(body), body, fault)
+        if model not in CHAT_MODELS:
+            return self._send(400, {"error": {"code": "400", "message": f"Unsupported model {model}"}})
+        return self._answer(*self._chat(body), body, fault)
+
+    # --- models -------------------------------------------------------------------------
+    def _chat(self, body: dict):
+        limit = body.get("max_completion_tokens", body.get("max_tokens"))
+        if isinstance(limit, int) and limit > MAX_COMPLETION_TOKENS:
+            return param_error(
+                f"max_completion_tokens is too large: {limit}. This model supports at most "
+                f"{MAX_COMPLETION_TOKENS} completion tokens, whereas you provided {limit}.")
+        messages = body.get("messages") or []
+        thinking = (body.get("thinking") or {}).get("type", "enabled") != "disabled"
+        if body.get("reasoning_effort") == "none":
+            thinking = False
+        if thinking:
+            for m in messages:
+                if m.get("role") == "assistant" and m.get("tool_calls") and not m.get("reasoning_content"):
+                    return param_error("The reasoning_content in the thinking mode must be passed back to the API.")
+        last = messages[-1] if messages else {}
+        text = _text_of(last.get("content"))
+        tools = [t for t in body.get("tools") or [] if t.get("type") == "function"]
+        message: dict = {"content": "", "role": "assistant", "tool_calls": None}
+        if tools and last.get("role") == "user":
+            calls = []
+            for i, tool in enumerate(tools[:2]):  # parallel calls occur
+                fn = tool["function"]
+                props = list(((fn.get("parameters") or {}).get("properties") or {}).keys()) or ["input"]
+                calls.append({"id": f"call_{_id()[:24]}", "type": "function",
+                              "function": {"name": fn["name"], "arguments": json.dumps({props[0]: text})}})
+            message["tool_calls"] = calls
+            finish = "tool_calls"
+        elif last.get("role") == "tool":
+            message["content"] = f"The tool said: {_text_of(last.get('content'))}"
+            finish = "stop"
+        else:
+            message["content"] = f"Echo: {text}"
+            finish = "stop"
+        if thinking:
+            message["reasoning_content"] = f"The user said {text!r}; I will answer."
+        prompt = sum(_tokens(_text_of(m.get("content"))) for m in messages) + 10
+        system = next((_text_of(m.get("content")) for m in messages if m.get("role") in ("system", "developer")), "")
+        details = {"cached_tokens": _tokens(system)} if _tokens(system) >= 20 else {}
+        reasoning = _tokens(message.get("reasoning_content", "")) if thinking else 0
+        completion = _tokens(message["content"] or json.dumps(message["tool_calls"])) + reasoning
+        usage = {"completion_tokens": completion, "prompt_tokens": prompt, "total_tokens": prompt + completion,
+                 "completion_tokens_details": {"reasoning_tokens": reasoning}, "prompt_tokens_details": details}
+        return 200, (message, finish, usage)
+
+    def _tts(self, body: dict):
+        model, messages, audio = body["model"], body.get("messages") or [], body.get("audio") or {}
+        for field in ("thinking", "tools", "tool_choice", "stop", "response_format"):
+            if field in body:
+                return param_error(f"{field} is not supported by TTS models")
+        spoken = [m for m in messages if m.get("role") == "assistant"]
+        if not spoken and not audio.get("optimize_text_preview"):
+            return param_error("messages must contain an assistant role for TTS model")
+        voice = audio.get("voice")
+        instructions = next((_text_of(m.get("content")) for m in messages if m.get("role") == "user"), "")
+        if model == "mimo-v2.5-tts" and voice is not None and voice not in TTS_VOICES:
+            return param_error(f"Invalid voice: {voice}")
+        if model == "mimo-v2.5-tts-voicedesign":
+            if voice is not None:
+                return param_error("voice is not supported for voice design")
+            if not instructions:
+                return param_error("voice design requires a user message describing the voice")
+        if model == "mimo-v2.5-tts-voiceclone":
+            if not isinstance(voice, str) or not re.match(r"data:audio/(wav|mpeg|mp3);base64,", voice):
+                return param_error("voice clone requires voice as a data URL of a wav or mp3 sample")
+            if len(voice.split(",", 1)[1]) > MAX_AUDIO_BASE64:
+                return param_error("voice sample is larger than 10MB")
+        fmt = audio.get("format", "wav")
+        text = _text_of(spoken[-1].get("content")) if spoken else instructions
+        pcm = pcm_for_text(text)
+        if fmt == "wav":
+            data = wav_bytes(pcm)
+        elif fmt in ("pcm", "pcm16"):
+            data = pcm
+        elif fmt == "mp3":
+            data = (AUDIO_DIR / "good-morning.mp3").read_bytes()
+        else:
+            return param_error(f"Unsupported audio format: {fmt}")
+        message = {"content": "", "role": "assistant", "tool_calls": None,
+                   "audio": {"id": _id(), "data": base64.b64encode(data).decode(), "expires_at": None, "transcript": None}}
+        prompt = _tokens(text) + _tokens(instructions) + 5
+        usage = {"completion_tokens": len(pcm) // 960 + 1, "prompt_tokens": prompt,
+                 "total_tokens": prompt + len(pcm) // 960 + 1,
+                 "completion_tokens_details": {"reasoning_tokens": 0}, "prompt_tokens_details": {}}
+        return 200, (message, "stop", usage)
+
+    def _asr(self, body: dict):
+        messages = body.get("messages") or []
+        parts = [p for m in messages if m.get("role") == "user" and isinstance(m.get("content"), list)
+                 for p in m["content"] if isinstance(p, dict) and p.get("type") == "input_audio"]
+        if len(parts) != 1:
+            return param_error("ASR request requires a user message with input_audio content")
+        audio = parts[0].get("input_audio") or {}
+        data = audio.get("data") or ""
+        match = re.match(r"data:audio/(wav|mpeg|mp3);base64,", data)
+        if match:
+            payload = data[match.end():]
+        elif data.startswith("data:"):
+            return param_error("Unsupported audio format, only wav and mp3 are supported")
+        elif audio.get("format") in ("wav", "mp3"):
+            payload = data
+        else:
+            return param_error("format is required when data is not a data URL")
+        if len(payload) > MAX_AUDIO_BASE64:
+            return param_error("audio data exceeds the 10MB limit")
+        language = (body.get("asr_options") or {}).get("language", "auto")
+        if language not in ("auto", "zh", "en"):
+            return param_error(f"Unsupported language: {language}")
+        try:
+            raw = base64.b64decode(payload, validate=True)
+        except ValueError:
+            return param_error("audio data is not valid base64")
+        seconds, transcript = 4, OFFICIAL_TRANSCRIPT
+        if raw[:4] == b"RIFF":
+            with wave.open(io.BytesIO(raw)) as w:
+                frames = w.readframes(w.getnframes())
+                seconds = max(1, round(w.getnframes() / w.getframerate()))
+            transcript = text_in_pcm(frames) or OFFICIAL_TRANSCRIPT
+        message = {"content": transcript, "role": "assistant", "audio": None, "tool_calls": None, "audio_tokens": []}
+        usage = {"completion_tokens": _tokens(transcript), "prompt_tokens": 6 * seconds + 22,
+                 "total_tokens": _tokens(transcript) + 6 * seconds + 22,
+                 "completion_tokens_details": {"reasoning_tokens": 0},
+                 "prompt_tokens_details": {"audio_tokens": 6 * seconds, "cached_tokens": 0}, "seconds": seconds}
+        return 200, (message, "stop", usage)
+
+    # --- answers ------------------------------------------------------------------------
+    def _answer(self, status: int, result, body: dict, fault: str) -> None:
+        if status != 200:
+            return self._send(status, result)
+        message, finish, usage = result
+        if fault == "notjson":
+            return self._send(200, '{"id": "truncated', content_type="application/json")
+        if fault == "nochoices":
+            return self._send(200, {"id": _id(), "object": "chat.completion", "created": int(time.time()),
+                                    "model": body["model"], "usage": usage})
+        if body.get("stream"):
+            return self._stream(message, finish, usage, body, fault)
+        self._send(200, {"id": _id(), "choices": [{"finish_reason": finish, "index": 0, "message": message}],
+                         "created": int(time.time()), "model": body["model"], "object": "chat.completion",
+                         "usage": usage})
+
+    def _stream(self, message: dict, finish: str, usage: dict, body: dict, fault: str) -> None:
+        cid, created, model = _id(), int(time.time()), body["model"]
+
+        def event(delta: dict, finish_reason=None, **extra) -> str:
+            full = {"content": None, "role": None, "tool_calls": None, "reasoning_content": None, **delta}
+            return "data: " + json.dumps({"id": cid, "choices": [{"delta": full, "finish_reason": finish_reason, "index": 0}],
+                                          "created": created, "model": model, "object": "chat.completion.chunk", **extra},
+                                         ensure_ascii=False) + "\n\n"
+
+        events = [event({"content": "", "role": "assistant"})]
+        for piece in _words(message.get("reasoning_content") or ""):
+            if message.get("reasoning_content"):
+                events.append(event({"reasoning_content": piece}))
+        if message.get("audio"):
+            events.append(event({"audio": {"id": message["audio"]["id"], "data": message["audio"]["data"]}}))
+        for i, call in enumerate(message.get("tool_calls") or []):
+            args = call["function"]["arguments"]
+            half = len(args) // 2
+            events.append(event({"tool_calls": [{"index": i, "id": call["id"], "type": "function",
+                                                 "function": {"name": call["function"]["name"], "arguments": args[:half]}}]}))
+            events.append(event({"tool_calls": [{"index": i, "id": None, "type": "function",
+                                                 "function": {"name": None, "arguments": args[half:]}}]}))
+        content_start = len(events)
+        for piece in _words(message.get("content") or ""):
+            if message.get("content"):
+                events.append(event({"content": piece}))
+        events.append(event({}, finish, usage=None))
+        events.append("data: " + json.dumps({"id": cid, "choices": [], "created": created, "model": model,
+                                             "object": "chat.completion.chunk", "usage": usage}) + "\n\n")
+        events.append("data: [DONE]\n\n")
+        if fault == "instream-error":
+            events[content_start:] = ["data: " + json.dumps({"error": {"code": "500", "message": "Internal error during generation",
+                                                                      "type": "server_error"}}) + "\n\n"]
+        if fault == "cut":
+            events = events[: content_start + 1]
+        self._start_stream()
+        if fault == "keepalive":
+            self._chunk(": PROCESSING\n\n")
+        gate = self.server.standin.stream_gate
+        for i, text in enumerate(events):
+            if fault == "split":
+                for piece in (text[:7], text[7:]):
+                    self._chunk(piece)
+            else:
+                self._chunk(text)
+            if gate is not None and i == content_start:
+                gate.wait(10)  # the test releases the rest once it has seen this chunk
+            if fault == "slow":
+                time.sleep(0.05)
+        self._end_stream()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, default=8999)
+    args = parser.parse_args()
+    standin = StandIn(args.port)
+    print(f"MiMo stand-in on {standin.url}  (any API key but {INVALID_KEY!r} is accepted)", flush=True)
+    standin.server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
