@@ -123,6 +123,8 @@ class StandIn:
     def __init__(self, port: int = 0) -> None:
         self.requests: list[dict] = []
         self.stream_gate: threading.Event | None = None
+        self.gate_released: bool | None = None  # did the client release stream_gate in time?
+        self.queued_faults: list[str] = []  # faults for the next requests, in order
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
         self.server.daemon_threads = True
@@ -148,9 +150,13 @@ class StandIn:
     def __exit__(self, *exc) -> None:
         self.stop()
 
-    def record(self, entry: dict) -> None:
+    def record(self, entry: dict) -> str:
+        """Log a request; return the fault to apply to it (queued first, then the header)."""
         with self._lock:
             self.requests.append(entry)
+            if self.queued_faults:
+                entry["fault"] = self.queued_faults.pop(0)
+            return entry["fault"]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -213,8 +219,9 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(raw)
         except ValueError:
             return self._send(400, {"error": {"code": "400", "message": "Invalid JSON in request body"}})
-        fault = self.headers.get("X-Standin-Fault", "")
-        self.server.standin.record({"path": self.path, "body": body, "fault": fault})
+        fault = self.server.standin.record(
+            {"path": self.path, "body": body, "fault": self.headers.get("X-Standin-Fault", ""),
+             "headers": {k.lower(): v for k, v in self.headers.items() if k.lower() not in ("authorization", "api-key")}})
         key = self._key()
         if not key or key == INVALID_KEY:
             return self._send(401, json.dumps({"error": {"message": "Invalid API Key", "param": "Please provide valid API Key",
@@ -425,7 +432,9 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 self._chunk(text)
             if gate is not None and i == content_start:
-                gate.wait(10)  # the test releases the rest once it has seen this chunk
+                # The test releases the rest once it has seen this chunk: a client that
+                # buffers the stream never does, and the wait times out.
+                self.server.standin.gate_released = gate.wait(5)
             if fault == "slow":
                 time.sleep(0.05)
         self._end_stream()

@@ -1,0 +1,106 @@
+"""MiMo's error families -> LiteLLM exceptions, replayed from cassettes (cassettes/error_*.yaml).
+
+Natural errors (bad key, too many tokens, unknown model) can be re-recorded against the real
+API; the others come from the stand-in's fault injection (``X-Standin-Fault``).
+"""
+
+import json
+
+import litellm
+import pytest
+from litellm.exceptions import MidStreamFallbackError
+
+from tests.conftest import recorder
+from tests.test_chat_cassettes import HI, MODEL, answer, creds, recorded_body
+
+FAULTS = [
+    # (fault, exception class, HTTP status on the exception, words the message must carry)
+    ("400-invalid", litellm.BadRequestError, 400, "Invalid request parameters"),
+    ("400-context", litellm.ContextWindowExceededError, 400, "context length"),
+    ("402", litellm.PaymentRequiredError, 402, "balance is insufficient"),
+    ("403", litellm.PermissionDeniedError, 403, "Illegal access"),
+    ("404", litellm.NotFoundError, 404, "404 Not Found"),
+    ("421", litellm.ContentPolicyViolationError, 400, "content moderation"),
+    ("441", litellm.ContentPolicyViolationError, 400, "risk control"),
+    ("429", litellm.RateLimitError, 429, "Too many requests"),
+    ("500", litellm.InternalServerError, 500, "Internal server error"),
+    ("503", litellm.ServiceUnavailableError, 503, "overloaded"),
+]
+
+
+@pytest.mark.parametrize("fault,exc_class,status,words", FAULTS, ids=[f[0] for f in FAULTS])
+def test_error_family(fault, exc_class, status, words, mimo_api, standin_only):
+    with recorder.use_cassette(f"error_{fault}.yaml") as cass:
+        with pytest.raises(exc_class) as caught:
+            litellm.completion(model=MODEL, messages=HI, extra_headers={"X-Standin-Fault": fault}, **creds(mimo_api))
+    assert type(caught.value) is exc_class
+    assert caught.value.status_code == status
+    assert words.lower() in str(caught.value).lower()
+    assert cass.responses[0]["status"]["code"] == (400 if fault in ("421", "441") else int(fault[:3]))
+    assert mimo_api["api_key"] not in str(caught.value)
+
+
+def test_invalid_key_is_authentication_error(mimo_api):
+    with recorder.use_cassette("error_401.yaml"):
+        with pytest.raises(litellm.AuthenticationError, match="Invalid API Key: Please provide valid API Key") as caught:
+            litellm.completion(model=MODEL, messages=HI, api_base=mimo_api["api_base"], api_key="invalid-key")
+    assert "invalid-key" not in str(caught.value)
+
+
+def test_param_incorrect_reason_comes_from_param(mimo_api):
+    with recorder.use_cassette("error_400_param.yaml") as cass:
+        with pytest.raises(litellm.BadRequestError) as caught:
+            litellm.completion(model=MODEL, messages=HI, max_completion_tokens=131100, **creds(mimo_api))
+    error = answer(cass)["error"]
+    assert error["message"] == "Param Incorrect"
+    assert error["param"] in str(caught.value)
+    assert "131100" in str(caught.value)
+
+
+def test_unsupported_model(mimo_api):
+    with recorder.use_cassette("error_400_unsupported_model.yaml") as cass:
+        with pytest.raises(litellm.BadRequestError, match="Unsupported model mimo-v2.6"):
+            litellm.completion(model="xiaomi/mimo-v2.6", messages=HI, **creds(mimo_api))
+    assert json.loads(cass.requests[0].body)["model"] == "mimo-v2.6"
+
+
+def test_sse_framed_error_on_a_stream_request(mimo_api, standin_only):
+    """MiMo answers a bad stream request with HTTP 400 and a body framed as `data:{...}`."""
+    with recorder.use_cassette("error_stream_sse_framed.yaml") as cass:
+        with pytest.raises(litellm.BadRequestError, match="stream request rejected"):
+            litellm.completion(model=MODEL, messages=HI, stream=True, extra_headers={"X-Standin-Fault": "sse-error"},
+                               **creds(mimo_api))
+    assert recorded_body(cass).startswith("data:{")
+
+
+# LiteLLM wraps a 5xx or connection error raised inside a stream in MidStreamFallbackError
+# (so the Router can fall back), keeping ours as original_exception: same as its own providers.
+def test_error_event_inside_a_stream(mimo_api, standin_only):
+    with recorder.use_cassette("error_stream_event.yaml"):
+        with pytest.raises(MidStreamFallbackError, match="Internal error during generation") as caught:
+            list(litellm.completion(model=MODEL, messages=HI, stream=True,
+                                    extra_headers={"X-Standin-Fault": "instream-error"}, **creds(mimo_api)))
+    assert isinstance(caught.value.original_exception, litellm.InternalServerError)
+
+
+def test_stream_cut_before_done(mimo_api, standin_only):
+    with recorder.use_cassette("error_stream_cut.yaml"):
+        with pytest.raises(MidStreamFallbackError, match="stream ended before the answer was complete") as caught:
+            list(litellm.completion(model=MODEL, messages=HI, stream=True,
+                                    extra_headers={"X-Standin-Fault": "cut"}, **creds(mimo_api)))
+    assert isinstance(caught.value.original_exception, litellm.APIConnectionError)
+
+
+def test_keepalive_comment_before_the_stream(mimo_api, standin_only):
+    with recorder.use_cassette("chat_stream_keepalive.yaml") as cass:
+        chunks = list(litellm.completion(model=MODEL, messages=HI, stream=True,
+                                         extra_headers={"X-Standin-Fault": "keepalive"}, **creds(mimo_api)))
+    assert recorded_body(cass).startswith(": PROCESSING")
+    assert litellm.stream_chunk_builder(chunks).choices[0].message.content.startswith("Echo:")
+
+
+@pytest.mark.parametrize("fault", ["notjson", "nochoices"])
+def test_malformed_success_body(fault, mimo_api, standin_only):
+    with recorder.use_cassette(f"error_{fault}.yaml"):
+        with pytest.raises(litellm.APIError, match="MiMo (answered with a body that is not JSON|sent a malformed response)"):
+            litellm.completion(model=MODEL, messages=HI, extra_headers={"X-Standin-Fault": fault}, **creds(mimo_api))
