@@ -150,14 +150,21 @@ class StreamTranslator:
         out = []
         data = self._decoder.flush()
         if data is not None and not self.done:
-            out = self._on_event(data)
+            try:
+                out = self._on_event(data)
+            except litellm.APIError:  # not JSON: the connection was cut in the middle of an event
+                if not self._finished:
+                    raise self._cut() from None
         if not self.done and not self._finished:
-            raise litellm.APIConnectionError(
-                message="MiMo's stream ended before the answer was complete (no finish_reason, no [DONE])",
-                llm_provider=errors.PROVIDER,
-                model=self.model,
-            )
+            raise self._cut()
         return out + self._release()
+
+    def _cut(self) -> litellm.APIConnectionError:
+        return litellm.APIConnectionError(
+            message="MiMo's stream ended before the answer was complete (no finish_reason, no [DONE])",
+            llm_provider=errors.PROVIDER,
+            model=self.model,
+        )
 
     def _on_event(self, data: str) -> list[ModelResponseStream]:
         if data == sse.DONE:

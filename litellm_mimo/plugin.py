@@ -7,8 +7,8 @@
 2. registers the catalogue's models with ``litellm.register_model`` (cost tracking, model info);
 3. wraps a few LiteLLM module functions, acting on ``xiaomi/...`` models only and passing
    every other call through untouched:
-   - ``completion`` (``litellm.completion`` and ``litellm.main.completion``, which
-     ``acompletion`` and the Router reach by name at call time): LiteLLM refuses ``thinking``
+   - ``completion`` (``litellm.completion``, and ``litellm.main.completion``, which
+     ``acompletion`` and so the Router reach by name at call time): LiteLLM refuses ``thinking``
      and ``reasoning_effort`` for custom providers, and its OpenAI-like mapping silently drops
      ``user``. Adding them to ``allowed_openai_params`` for ``xiaomi/`` calls only is the scoped
      way through; widening LiteLLM's shared OpenAI-like list would change every other custom
@@ -52,6 +52,7 @@ def wrap(module_name: str, attribute: str, make_wrapper: Callable[[Callable], Ca
     original = getattr(module, attribute)
     wrapper = make_wrapper(original)
     functools.update_wrapper(wrapper, original)
+    wrapper.__litellm_mimo__ = True
     _wrapped[key] = original
     setattr(module, attribute, wrapper)
 

@@ -221,6 +221,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(400, {"error": {"code": "400", "message": "Invalid JSON in request body"}})
         fault = self.server.standin.record(
             {"path": self.path, "body": body, "fault": self.headers.get("X-Standin-Fault", ""),
+             "peer": self.client_address,
              "headers": {k.lower(): v for k, v in self.headers.items() if k.lower() not in ("authorization", "api-key")}})
         key = self._key()
         if not key or key == INVALID_KEY:
