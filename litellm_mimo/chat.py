@@ -14,7 +14,7 @@ import litellm
 from litellm.types.utils import ModelResponse, ModelResponseStream
 from pydantic import ValidationError
 
-from . import errors, sse
+from . import errors, models, sse
 
 logger = logging.getLogger("litellm_mimo")
 
@@ -31,14 +31,24 @@ def build_request(model: str, messages: list, optional_params: Mapping[str, Any]
       versions refuse ``none``, mimo-api.md); an explicit ``thinking`` wins over it;
     - ``max_tokens`` is sent as ``max_completion_tokens``, MiMo's documented name (LiteLLM
       folds ``max_completion_tokens`` into ``max_tokens`` for OpenAI-like providers);
-    - ``extra_body`` is merged into the top level, as the OpenAI SDK does.
+    - ``extra_body`` is merged into the top level, as the OpenAI SDK does;
+    - the model id is sent verbatim, unless ``upstream_model`` (per call or per proxy
+      deployment) overrides it or it is a renamed V2 id (``models.upstream_id``).
+
+    A request that breaks a rule MiMo's docs state (``models.check_request``) is refused here,
+    before anything is sent.
     """
     params = {k: v for k, v in optional_params.items() if k not in CLIENT_OPTIONS}
     extra_body = params.pop("extra_body", None) or {}
+    upstream = params.pop("upstream_model", None) or models.upstream_id(model)
     _apply_reasoning_effort(params, model)
     if "max_tokens" in params and "max_completion_tokens" not in params:
         params["max_completion_tokens"] = params.pop("max_tokens")
-    return {"model": model, "messages": [message_to_dict(m) for m in messages], **params, **extra_body}
+    body = {"model": upstream, "messages": [message_to_dict(m) for m in messages], **params, **extra_body}
+    problem = models.check_request(model, body)
+    if problem:
+        raise errors.bad_request(problem, model=model)
+    return body
 
 
 def _apply_reasoning_effort(params: dict, model: str) -> None:

@@ -28,6 +28,7 @@ _CONTEXT_WINDOW = re.compile(
     r"input (is )?too long|exceeds? the (model's )?(maximum|max) (input|context)",
     re.IGNORECASE,
 )
+_UNKNOWN_MODEL = re.compile(r"(unsupported|not supported) model", re.IGNORECASE)
 _HTML_TITLE = re.compile(r"<title>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _MAX_REASON = 500
 
@@ -72,10 +73,14 @@ def from_response(
     model: str,
     api_key: str | None = None,
     headers: Mapping[str, str] | None = None,
+    retired_hint: str | None = None,
 ) -> Exception:
-    """The LiteLLM exception for one MiMo error answer."""
+    """The LiteLLM exception for one MiMo error answer. ``retired_hint`` is added when MiMo
+    says it does not know the model (a retired model)."""
     reason, code = parse_error_body(body)
     reason = redact(reason, api_key)
+    if retired_hint and _UNKNOWN_MODEL.search(reason):
+        reason = f"{reason}. {retired_hint}"
     response = httpx.Response(
         status,
         headers=dict(headers or {}),

@@ -14,7 +14,7 @@ import httpx
 import litellm
 from litellm.llms.custom_llm import CustomLLM
 
-from . import chat, errors
+from . import chat, errors, models
 
 DEFAULT_API_BASE = "https://api.xiaomimimo.com/v1"
 API_KEY_ENV = ("XIAOMI_API_KEY", "XIAOMI_MIMO_API_KEY")  # the second is LiteLLM's built-in provider's name
@@ -107,6 +107,7 @@ class Call:
         return errors.from_response(
             response.status_code, body.decode("utf-8", "replace"), model=self.model,
             api_key=self.api_key, headers=response.headers,
+            retired_hint=models.retirement_notice(self.body["model"]),
         )
 
     def parse(self, response: httpx.Response, body: bytes, model_response: Any) -> Any:

@@ -130,9 +130,13 @@ def test_reasoning_content_missing_from_history_is_mimos_400(mimo_api):
              "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}]},
         {"role": "tool", "tool_call_id": "call_6a6367a580324363b44d47cc", "content": "21C"},
     ]
-    with recorder.use_cassette("chat_error_replay_rule.yaml"):
-        with pytest.raises(litellm.BadRequestError, match="reasoning_content in the thinking mode must be passed back"):
+    with recorder.use_cassette("chat_error_replay_rule.yaml") as cass:
+        with pytest.raises(litellm.BadRequestError) as caught:
             litellm.completion(model=MODEL, messages=history, tools=[WEATHER_TOOL], **creds(mimo_api))
+    error = answer(cass)["error"]
+    assert error["message"] == "Param Incorrect"  # the real reason is in `param`
+    assert error["param"] in str(caught.value)
+    assert "reasoning_content in the thinking mode must be passed back" in str(caught.value)
 
 
 def test_sync_stream_delivers_reasoning_content_and_mimos_usage(mimo_api):

@@ -47,16 +47,6 @@ def test_invalid_key_is_authentication_error(mimo_api):
     assert "invalid-key" not in str(caught.value)
 
 
-def test_param_incorrect_reason_comes_from_param(mimo_api):
-    with recorder.use_cassette("error_400_param.yaml") as cass:
-        with pytest.raises(litellm.BadRequestError) as caught:
-            litellm.completion(model=MODEL, messages=HI, max_completion_tokens=131100, **creds(mimo_api))
-    error = answer(cass)["error"]
-    assert error["message"] == "Param Incorrect"
-    assert error["param"] in str(caught.value)
-    assert "131100" in str(caught.value)
-
-
 def test_unsupported_model(mimo_api):
     with recorder.use_cassette("error_400_unsupported_model.yaml") as cass:
         with pytest.raises(litellm.BadRequestError, match="Unsupported model mimo-v2.6"):
