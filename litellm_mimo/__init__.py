@@ -7,7 +7,8 @@
 from .models import list_models
 from .plugin import register, unregister
 from .provider import handler
+from .speech import audio_data_url
 
-__all__ = ["handler", "list_models", "register", "unregister"]
+__all__ = ["audio_data_url", "handler", "list_models", "register", "unregister"]
 
 register()

@@ -103,12 +103,7 @@ def _normalise_choices(choices: list, key: str) -> list:
 
 
 def _malformed(what: str, detail: str, model: str) -> litellm.APIError:
-    return litellm.APIError(
-        status_code=502,
-        message=f"MiMo sent a malformed {what}: {detail[:300]}",
-        llm_provider=errors.PROVIDER,
-        model=model,
-    )
+    return errors.malformed_upstream(f"MiMo sent a malformed {what}: {detail[:300]}", model=model)
 
 
 def parse_response(data: Any, model_response: ModelResponse, *, model: str) -> ModelResponse:

@@ -149,6 +149,30 @@ def bad_request(message: str, *, model: str) -> litellm.BadRequestError:
     return error
 
 
+def malformed_upstream(message: str, *, model: str) -> litellm.APIError:
+    """MiMo answered 200 with something unusable (no choices, no audio, bad base64, not JSON)."""
+    error = litellm.APIError(status_code=502, message=message[:500], llm_provider=PROVIDER, model=model)
+    error.type = "api_error"
+    return error
+
+
+_OPENAI_TYPES = {400: "invalid_request_error", 401: "authentication_error", 402: "insufficient_quota",
+                 403: "permission_error", 404: "not_found_error", 408: "timeout_error", 429: "rate_limit_error"}
+
+
+def with_openai_type(exc: Exception) -> Exception:
+    """Give an exception OpenAI's ``error.type`` if it has none: the proxy's audio routes build
+    the error body with ``getattr(e, "type", ...)`` and would otherwise send null (litellm-notes.md)."""
+    if getattr(exc, "type", None):
+        return exc
+    status = getattr(exc, "status_code", None)
+    try:
+        exc.type = _OPENAI_TYPES.get(int(status), "api_error") if status is not None else "api_error"
+    except (AttributeError, TypeError, ValueError):
+        pass
+    return exc
+
+
 def transport_error(exc: httpx.HTTPError, *, model: str, timeout: object) -> Exception:
     if isinstance(exc, httpx.TimeoutException):
         return litellm.Timeout(

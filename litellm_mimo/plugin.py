@@ -13,7 +13,8 @@
      ``user``. Adding them to ``allowed_openai_params`` for ``xiaomi/`` calls only is the scoped
      way through; widening LiteLLM's shared OpenAI-like list would change every other custom
      provider (litellm-notes.md, "Param gate").
-   Further wrappers (audio) are added by the modules that need them through ``wrap()``.
+   - ``speech``, ``transcription``, ``embedding`` and their async twins (``audio.py``): LiteLLM
+     has no hook for a custom provider's audio, and the Router calls these by attribute.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 
 import litellm
 
-from . import models
+from . import audio, models
 from .provider import handler
 
 PROVIDER = models.PROVIDER
@@ -82,6 +83,8 @@ def register() -> None:
     litellm.register_model(model_map)
     for module_name in ("litellm", "litellm.main"):
         wrap(module_name, "completion", _completion_wrapper)
+        for name, make_wrapper in audio.WRAPPERS.items():
+            wrap(module_name, name, make_wrapper)
 
 
 def unregister() -> None:

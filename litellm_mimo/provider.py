@@ -119,9 +119,8 @@ class Call:
         try:
             data = json.loads(text)
         except ValueError:
-            raise litellm.APIError(
-                status_code=502, message=f"MiMo answered with a body that is not JSON: {text[:200]!r}",
-                llm_provider=errors.PROVIDER, model=self.model,
+            raise errors.malformed_upstream(
+                f"MiMo answered with a body that is not JSON: {text[:200]!r}", model=self.model
             ) from None
         return chat.parse_response(data, model_response, model=self.model)
 

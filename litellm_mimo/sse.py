@@ -8,7 +8,6 @@ comment lines such as the ``: PROCESSING`` keep-alive, ``data: [DONE]``, and an
 from __future__ import annotations
 
 import json
-import litellm
 
 from . import errors
 
@@ -44,19 +43,9 @@ def parse_event(data: str, *, model: str, api_key: str | None) -> dict:
     try:
         event = json.loads(data)
     except ValueError:
-        raise litellm.APIError(
-            status_code=502,
-            message=f"MiMo sent a stream event that is not JSON: {data[:200]!r}",
-            llm_provider=errors.PROVIDER,
-            model=model,
-        ) from None
+        raise errors.malformed_upstream(f"MiMo sent a stream event that is not JSON: {data[:200]!r}", model=model) from None
     if not isinstance(event, dict):
-        raise litellm.APIError(
-            status_code=502,
-            message=f"MiMo sent a stream event that is not a JSON object: {data[:200]!r}",
-            llm_provider=errors.PROVIDER,
-            model=model,
-        )
+        raise errors.malformed_upstream(f"MiMo sent a stream event that is not a JSON object: {data[:200]!r}", model=model)
     if isinstance(event.get("error"), dict):
         raise errors.from_stream_event(event["error"], model=model, api_key=api_key)
     return event

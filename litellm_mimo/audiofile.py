@@ -1,0 +1,148 @@
+"""The little audio-file handling MiMo needs: telling wav from mp3, reading and writing WAV,
+and cutting WAV (on sample frames) and mp3 (on MPEG frames) into pieces under a size limit.
+Pieces are ``memoryview`` slices of the caller's bytes, so cutting copies nothing."""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+WAV_HEADER_SIZE = 44
+
+
+class AudioFormatError(ValueError):
+    pass
+
+
+def sniff(data: bytes | memoryview) -> str | None:
+    """``wav`` or ``mp3`` from the first bytes (RIFF/WAVE, an ID3 tag or an MPEG frame sync)."""
+    head = bytes(data[:12])
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return "wav"
+    if head[:3] == b"ID3" or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
+        return "mp3"
+    return None
+
+
+@dataclass(frozen=True)
+class Wav:
+    channels: int
+    sample_width: int  # bytes
+    frame_rate: int
+    data: memoryview  # the samples
+
+    @property
+    def frame_size(self) -> int:
+        return self.channels * self.sample_width
+
+    @property
+    def seconds(self) -> float:
+        return len(self.data) / (self.frame_size * self.frame_rate)
+
+
+def read_wav(data: bytes | memoryview) -> Wav:
+    """The format and samples of a RIFF/WAVE file (PCM). A data chunk whose size runs past the
+    end (streamed WAVs) is taken to the end."""
+    view = memoryview(data)
+    if sniff(view) != "wav":
+        raise AudioFormatError("not a RIFF/WAVE file")
+    pos, fmt = 12, None
+    while pos + 8 <= len(view):
+        chunk_id, size = bytes(view[pos:pos + 4]), struct.unpack_from("<I", view, pos + 4)[0]
+        body = pos + 8
+        if chunk_id == b"fmt " and size >= 16:
+            _, channels, rate, _, _, bits = struct.unpack_from("<HHIIHH", view, body)
+            fmt = (channels, bits // 8, rate)
+        elif chunk_id == b"data":
+            if fmt is None or not all(fmt):
+                raise AudioFormatError("WAV data chunk before a valid fmt chunk")
+            end = min(body + size, len(view))
+            frame = fmt[0] * fmt[1]
+            end -= (end - body) % frame
+            return Wav(*fmt, view[body:end])
+        pos = body + size + (size & 1)
+    raise AudioFormatError("WAV file has no data chunk")
+
+
+def wav_header(wav: Wav, data_size: int) -> bytes:
+    frame = wav.frame_size
+    return struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + data_size, b"WAVE", b"fmt ", 16, 1, wav.channels,
+                       wav.frame_rate, wav.frame_rate * frame, frame, wav.sample_width * 8, b"data", data_size)
+
+
+def wav_bytes(wav: Wav, samples: bytes) -> bytes:
+    return wav_header(wav, len(samples)) + samples
+
+
+def wav_pieces(wav: Wav, max_bytes: int) -> Iterator[tuple[bytes, memoryview]]:
+    """``(header, samples)`` pieces, each a whole WAV file of at most ``max_bytes``, cut on
+    sample-frame boundaries."""
+    frames_per_piece = (max_bytes - WAV_HEADER_SIZE) // wav.frame_size
+    if frames_per_piece < 1:
+        raise AudioFormatError("size limit smaller than one WAV frame")
+    step = frames_per_piece * wav.frame_size
+    for start in range(0, len(wav.data), step):
+        samples = wav.data[start:start + step]
+        yield wav_header(wav, len(samples)), samples
+
+
+# MPEG audio frame headers: bitrates (kbps) by (version is MPEG-1, layer), sample rates by version.
+_BITRATES = {
+    (True, 1): (0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448),
+    (True, 2): (0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384),
+    (True, 3): (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+    (False, 1): (0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256),
+    (False, 2): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+    (False, 3): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+}
+_SAMPLE_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+
+
+def mp3_frame_length(header: bytes | memoryview) -> int:
+    """Length in bytes of the MPEG audio frame starting with these 4 bytes; 0 if not a frame."""
+    if len(header) < 4 or header[0] != 0xFF or header[1] & 0xE0 != 0xE0:
+        return 0
+    version, layer = (header[1] >> 3) & 3, 4 - ((header[1] >> 1) & 3)
+    bitrate_index, rate_index, padding = header[2] >> 4, (header[2] >> 2) & 3, (header[2] >> 1) & 1
+    if version == 1 or layer == 4 or bitrate_index in (0, 15) or rate_index == 3:
+        return 0
+    mpeg1 = version == 3
+    bitrate = _BITRATES[(mpeg1, layer)][bitrate_index] * 1000
+    rate = _SAMPLE_RATES[version][rate_index]
+    if layer == 1:
+        return (12 * bitrate // rate + padding) * 4
+    if layer == 3 and not mpeg1:
+        return 72 * bitrate // rate + padding
+    return 144 * bitrate // rate + padding
+
+
+def id3_length(data: bytes | memoryview) -> int:
+    """Length of an ID3v2 tag at the start of ``data`` (0 if none)."""
+    if len(data) < 10 or bytes(data[:3]) != b"ID3":
+        return 0
+    size = 0
+    for byte in data[6:10]:
+        size = (size << 7) | (byte & 0x7F)
+    return 10 + size + (10 if data[5] & 0x10 else 0)
+
+
+def mp3_pieces(data: bytes | memoryview, max_bytes: int) -> Iterator[memoryview]:
+    """Pieces of at most ``max_bytes``, cut on MPEG frame boundaries (a leading ID3 tag stays
+    with the first piece)."""
+    view = memoryview(data)
+    start, pos = 0, id3_length(view)
+    while pos < len(view):
+        if bytes(view[pos:pos + 3]) == b"TAG" and len(view) - pos == 128:  # ID3v1 trailer
+            break
+        length = mp3_frame_length(view[pos:pos + 4])
+        if not length:
+            raise AudioFormatError(f"not an MPEG audio frame at byte {pos}")
+        if pos + length - start > max_bytes and pos > start:
+            yield view[start:pos]
+            start = pos
+        if length > max_bytes:
+            raise AudioFormatError("size limit smaller than one MPEG frame")
+        pos += length
+    if len(view) > start:
+        yield view[start:]

@@ -1,0 +1,206 @@
+"""``litellm.speech`` in MiMo's chat dialect (mimo-api.md, "Text-to-speech"): pure translation.
+
+MiMo speaks only the ``assistant`` message; an optional ``user`` message before it carries the
+style instructions; ``audio: {"format", "voice"}`` picks the output. ``audio.py`` sends what
+``plan`` and ``chat_kwargs`` build through LiteLLM's completion path and hands the answers to
+``audio_from_response`` and ``join``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import audiofile, errors, models
+
+logger = logging.getLogger("litellm_mimo")
+
+# OpenAI response_format -> (MiMo audio.format, content type)
+FORMATS = {"wav": ("wav", "audio/wav"), "mp3": ("mp3", "audio/mpeg"), "pcm": ("pcm16", "audio/pcm")}
+PRESET_VOICES = ("mimo_default", "冰糖", "茉莉", "苏打", "白桦", "Mia", "Chloe", "Milo", "Dean")
+OPENAI_VOICES = ("alloy", "ash", "ballad", "cedar", "coral", "echo", "fable", "marin", "nova", "onyx",
+                 "sage", "shimmer", "verse")
+# The retired mimo-v2-tts's own voices, on its successor: its Chinese and English defaults.
+V2_VOICES = {"default_zh": "冰糖", "default_en": "Mia"}
+VOICE_SAMPLE_TYPES = {"audio/wav": "wav", "audio/mpeg": "mp3", "audio/mp3": "mp3"}
+MAX_VOICE_SAMPLE_BASE64 = 10_000_000
+MAX_CHARS = 2500  # Xiaomi advises splitting longer texts
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？…])\s*|\n+")
+_CLAUSE_END = re.compile(r"(?<=[,;:，；：、])\s*|\s+")
+
+
+@dataclass(frozen=True)
+class SpeechPlan:
+    model: str  # the id after xiaomi/
+    pieces: tuple[str, ...]  # the text, split for MiMo
+    audio: dict  # MiMo's `audio` object
+    instructions: str | None
+    response_format: str  # OpenAI's name: wav, mp3 or pcm
+    content_type: str
+
+
+def plan(model: str, input: str | None, voice: object = None, instructions: str | None = None,
+         response_format: str | None = None, speed: float | None = None, drop_params: bool = False) -> SpeechPlan:
+    """Check a speech request and decide what MiMo receives. Raises ``invalid_request_error``
+    (HTTP 400) for anything MiMo cannot do, before any request is sent."""
+    family = models.RENAMED.get(model, model)
+
+    def refuse(message: str) -> Exception:
+        return errors.bad_request(message, model=model)
+
+    if not isinstance(input, str) or not input.strip():
+        raise refuse("input is empty: give the text to speak.")
+    fmt = (response_format or "wav").lower()
+    if fmt not in FORMATS:
+        raise refuse(f"response_format={response_format!r} is not supported by MiMo; use one of: "
+                     f"{', '.join(FORMATS)}.")
+    if speed is not None and float(speed) != 1.0:
+        if not drop_params:
+            raise refuse(f"speed={speed} is not supported by MiMo: describe the pace in `instructions` "
+                         "instead (e.g. 'speak slowly').")
+        logger.warning("MiMo has no speed control; dropping speed=%s (drop_params)", speed)
+    mimo_format, content_type = FORMATS[fmt]
+    audio: dict = {"format": mimo_format}
+
+    if family.endswith("-voicedesign"):
+        if not instructions or not instructions.strip():
+            raise refuse("mimo-v2.5-tts-voicedesign needs `instructions`: the description of the voice to design.")
+        if voice is not None and _preset_or_openai(voice) is None:
+            raise refuse(f"voice={voice!r}: voice design takes no voice (it is designed from `instructions`).")
+        if voice is not None:
+            logger.debug("MiMo voice design takes no voice: not sending voice=%r", voice)
+    elif family.endswith("-voiceclone"):
+        audio["voice"] = _voice_sample(voice, refuse)
+    else:
+        if voice is not None:
+            audio["voice"] = _preset_or_openai(voice, v2=model in models.RENAMED)
+            if audio["voice"] is None:
+                raise refuse(f"voice={voice!r} is not a MiMo voice. Use one of: {', '.join(PRESET_VOICES)} "
+                             f"(OpenAI's voice names map to mimo_default).")
+    return SpeechPlan(model, tuple(split_text(input)), audio, instructions or None, fmt, content_type)
+
+
+def _preset_or_openai(voice: object, v2: bool = False) -> str | None:
+    """MiMo's name for a preset or OpenAI voice (any case); None if it is neither."""
+    if not isinstance(voice, str):
+        return None
+    presets = {v.lower(): v for v in PRESET_VOICES}
+    name = voice.strip()
+    if v2 and name in V2_VOICES:
+        return V2_VOICES[name]
+    if name.lower() in presets:
+        return presets[name.lower()]
+    if name.lower() in OPENAI_VOICES:
+        return "mimo_default"
+    return None
+
+
+def _voice_sample(voice: object, refuse) -> str:
+    """The voice-clone sample: a data URL, never a path or a URL to fetch (the proxy must not
+    become a file reader or a fetcher)."""
+    if not isinstance(voice, str) or not voice.startswith("data:"):
+        raise refuse("mimo-v2.5-tts-voiceclone needs `voice` to be the reference sample as a data URL "
+                     "(data:audio/wav;base64,... or data:audio/mpeg;base64,...). In code, "
+                     "litellm_mimo.audio_data_url('sample.wav') builds one.")
+    header, _, payload = voice.partition(",")
+    mime = header[len("data:"):].split(";")[0].lower()
+    if mime not in VOICE_SAMPLE_TYPES or not header.endswith(";base64"):
+        raise refuse(f"voice sample type {mime or header!r} is not accepted: MiMo takes base64 wav or mp3 "
+                     "(data:audio/wav;base64,..., data:audio/mpeg;base64,...).")
+    if len(payload) > MAX_VOICE_SAMPLE_BASE64:
+        raise refuse(f"voice sample is {len(payload):,} base64 characters; MiMo accepts at most "
+                     f"{MAX_VOICE_SAMPLE_BASE64:,} (10 MB).")
+    try:
+        head = base64.b64decode(payload[:64], validate=True)
+    except (binascii.Error, ValueError):
+        raise refuse("voice sample is not valid base64.") from None
+    if audiofile.sniff(head) != VOICE_SAMPLE_TYPES[mime]:
+        raise refuse(f"voice sample says {mime} but its bytes are not {VOICE_SAMPLE_TYPES[mime]}.")
+    return voice
+
+
+def split_text(text: str, limit: int = MAX_CHARS) -> list[str]:
+    """Pieces of at most ``limit`` characters, cut at sentence ends where possible, then at
+    clause ends or spaces, and only as a last resort mid-word."""
+    if len(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    current = ""
+    for sentence in _units(text, _SENTENCE_END, limit):
+        if current and len(current) + len(sentence) > limit:
+            pieces.append(current)
+            current = ""
+        current += sentence
+    if current:
+        pieces.append(current)
+    return [p.strip() for p in pieces if p.strip()]
+
+
+def _units(text: str, boundary: re.Pattern, limit: int) -> list[str]:
+    units, start = [], 0
+    for match in boundary.finditer(text):
+        if match.end() > start:
+            units.append(text[start:match.end()])
+            start = match.end()
+    if start < len(text):
+        units.append(text[start:])
+    out = []
+    for unit in units:
+        if len(unit) <= limit:
+            out.append(unit)
+        elif boundary is _SENTENCE_END:
+            out.extend(_units(unit, _CLAUSE_END, limit))
+        else:
+            out.extend(unit[i:i + limit] for i in range(0, len(unit), limit))
+    return out
+
+
+def chat_kwargs(speech: SpeechPlan, piece: str) -> dict:
+    """The ``litellm.completion`` arguments for one piece."""
+    messages = []
+    if speech.instructions:
+        messages.append({"role": "user", "content": speech.instructions})
+    messages.append({"role": "assistant", "content": piece})
+    return {"model": f"{models.PROVIDER}/{speech.model}", "messages": messages, "audio": dict(speech.audio)}
+
+
+def audio_from_response(response, model: str) -> bytes:
+    """The audio bytes of one MiMo TTS answer."""
+    try:
+        audio = response.choices[0].message.audio
+    except (AttributeError, IndexError):
+        audio = None
+    data = getattr(audio, "data", None) if audio is not None else None
+    if not data:
+        raise errors.malformed_upstream("MiMo's TTS answer carried no audio (choices[0].message.audio.data)", model=model)
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise errors.malformed_upstream("MiMo's TTS audio is not valid base64", model=model) from None
+
+
+def join(pieces: list[bytes], response_format: str) -> bytes:
+    """One audio file from the pieces: one WAV header over all samples; pcm and mp3 concatenated."""
+    if len(pieces) == 1:
+        return pieces[0]
+    if response_format == "wav":
+        first = audiofile.read_wav(pieces[0])
+        samples = [first.data] + [audiofile.read_wav(piece).data for piece in pieces[1:]]
+        return audiofile.wav_bytes(first, b"".join(samples))
+    return b"".join(pieces)
+
+
+def audio_data_url(path: str | Path) -> str:
+    """``data:audio/wav;base64,...`` (or ``audio/mpeg``) for a local wav or mp3 file: the
+    voice-clone sample for ``litellm.speech(model="xiaomi/mimo-v2.5-tts-voiceclone", voice=...)``."""
+    data = Path(path).read_bytes()
+    kind = audiofile.sniff(data) or {".wav": "wav", ".mp3": "mp3"}.get(Path(path).suffix.lower())
+    if kind is None:
+        raise ValueError(f"{path}: MiMo takes wav or mp3 samples only")
+    mime = "audio/wav" if kind == "wav" else "audio/mpeg"
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+

@@ -1,0 +1,144 @@
+"""``litellm.transcription`` in MiMo's chat dialect (mimo-api.md, "Speech recognition"): pure
+translation. One user message with one ``input_audio`` part carrying a ``data:`` URL;
+``asr_options.language``; plain text back. Files over MiMo's size limit are cut into pieces
+(WAV on sample frames, mp3 on MPEG frames), transcribed in order and joined.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import audiofile, errors, models
+
+logger = logging.getLogger("litellm_mimo")
+
+LANGUAGES = ("auto", "zh", "en")
+RESPONSE_FORMATS = ("json", "text")
+MIME_TYPES = {"wav": "audio/wav", "mp3": "audio/mpeg"}
+# MiMo's limit is "base64 string <= 10 MB"; the strict reading counts the whole data URL as
+# 10,000,000 characters.
+MAX_DATA_URL_CHARS = 10_000_000
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+@dataclass(frozen=True)
+class TranscriptionPlan:
+    model: str
+    kind: str  # "wav" or "mp3"
+    pieces: tuple[tuple[bytes | memoryview, ...], ...]  # each piece: buffers that make one file
+    options: dict  # extra MiMo fields: asr_options, temperature
+    response_format: str
+
+
+def plan(model: str, file: object, language: str | None = None, prompt: str | None = None,
+         response_format: str | None = None, timestamp_granularities: Sequence[str] | None = None,
+         temperature: float | None = None, drop_params: bool = False,
+         max_data_url_chars: int = MAX_DATA_URL_CHARS) -> TranscriptionPlan:
+    def refuse(message: str) -> Exception:
+        return errors.bad_request(message, model=model)
+
+    fmt = response_format or "json"
+    if fmt not in RESPONSE_FORMATS:
+        raise refuse(f"response_format={response_format!r} is not supported: MiMo returns plain text only, "
+                     f"so use one of: {', '.join(RESPONSE_FORMATS)}.")
+    for name, value, why in (("prompt", prompt, "MiMo's ASR takes no prompt"),
+                             ("timestamp_granularities", timestamp_granularities, "MiMo returns no timestamps")):
+        if value:
+            if not drop_params:
+                raise refuse(f"{name} is not supported: {why}.")
+            logger.warning("%s; dropping %s (drop_params)", why, name)
+    options: dict = {}
+    if language is not None:
+        options["asr_options"] = {"language": normalise_language(language, refuse)}
+    if temperature is not None:
+        options["temperature"] = float(temperature)
+
+    data, filename = read_file(file, refuse)
+    kind = audiofile.sniff(data) or {".wav": "wav", ".mp3": "mp3"}.get(Path(filename or "").suffix.lower())
+    if kind is None:
+        raise refuse(f"{filename or 'the file'} is not wav or mp3: MiMo accepts wav and mp3 audio only "
+                     "(audio/wav, audio/mpeg); convert it first.")
+    if len(data) == 0:
+        raise refuse("the audio file is empty.")
+    max_bytes = (max_data_url_chars - len(_prefix(kind))) // 4 * 3
+    try:
+        if len(data) <= max_bytes:
+            pieces: tuple = ((data,),)
+        elif kind == "wav":
+            pieces = tuple(audiofile.wav_pieces(audiofile.read_wav(data), max_bytes))
+        else:
+            pieces = tuple((piece,) for piece in audiofile.mp3_pieces(data, max_bytes))
+    except audiofile.AudioFormatError as exc:
+        raise refuse(f"cannot split this {kind} file into pieces MiMo accepts: {exc}.") from None
+    return TranscriptionPlan(model, kind, pieces, options, fmt)
+
+
+def normalise_language(language: str, refuse) -> str:
+    """``zh-CN``, ``en_US``, ``zh-Hans`` -> the base language MiMo knows; anything else refused."""
+    base = re.split(r"[-_]", language.strip().lower(), maxsplit=1)[0]
+    if base not in LANGUAGES:
+        raise refuse(f"language={language!r} is not supported by MiMo: use one of {', '.join(LANGUAGES)} "
+                     "(regional tags such as zh-CN or en-US are accepted).")
+    return base
+
+
+def read_file(file: object, refuse) -> tuple[bytes | memoryview, str | None]:
+    """Bytes and a file name from any ``file`` LiteLLM accepts: bytes, a file object, a path
+    object (in code), or a ``(name, content, ...)`` tuple. A plain string is refused: through
+    the proxy it would be a server-side path, and the proxy must not read files for callers."""
+    name = None
+    if isinstance(file, tuple):
+        name, file = file[0], file[1]
+    if isinstance(file, (bytes, bytearray, memoryview)):
+        return (file if isinstance(file, bytes) else memoryview(file)), name
+    if isinstance(file, os.PathLike):
+        path = Path(file)
+        return path.read_bytes(), name or path.name
+    if hasattr(file, "read"):
+        data = file.read()
+        if isinstance(data, str):
+            raise refuse("the file was opened in text mode: open it with 'rb'.")
+        return data, name or os.path.basename(str(getattr(file, "name", "") or "")) or None
+    raise refuse(f"file must be bytes, a binary file object, a path object or a (name, content) tuple, "
+                 f"not {type(file).__name__}.")
+
+
+def _prefix(kind: str) -> str:
+    return f"data:{MIME_TYPES[kind]};base64,"
+
+
+def chat_kwargs(transcription: TranscriptionPlan, piece: tuple[bytes | memoryview, ...]) -> dict:
+    """The ``litellm.completion`` arguments for one piece of audio."""
+    audio = piece[0] if len(piece) == 1 else b"".join(piece)
+    data_url = _prefix(transcription.kind) + base64.b64encode(audio).decode("ascii")
+    return {
+        "model": f"{models.PROVIDER}/{transcription.model}",
+        "messages": [{"role": "user", "content": [{"type": "input_audio", "input_audio": {"data": data_url}}]}],
+        **transcription.options,
+    }
+
+
+def join_texts(texts: Sequence[str]) -> str:
+    """Pieces' transcripts in order: a space between them, none between Chinese characters."""
+    out = ""
+    for text in (t.strip() for t in texts):
+        if not text:
+            continue
+        if out and not (_CJK.match(out[-1]) and _CJK.match(text[0])):
+            out += " "
+        out += text
+    return out
+
+
+def text_of(response, model: str) -> str:
+    try:
+        content = response.choices[0].message.content
+    except (AttributeError, IndexError):
+        raise errors.malformed_upstream("MiMo's ASR answer has no choices[0].message", model=model) from None
+    return content or ""  # an empty transcript is an answer, not a fault
