@@ -133,8 +133,10 @@ def mp3_pieces(data: bytes | memoryview, max_bytes: int) -> Iterator[memoryview]
     view = memoryview(data)
     start, pos = 0, id3_length(view)
     while pos < len(view):
-        if bytes(view[pos:pos + 3]) == b"TAG" and len(view) - pos == 128:  # ID3v1 trailer
-            break
+        tag = bytes(view[pos:pos + 3])
+        if tag in (b"TAG", b"ID3"):  # ID3v1 trailer / ID3v2 tag between concatenated files
+            pos += 128 if tag == b"TAG" else id3_length(view[pos:])
+            continue
         length = mp3_frame_length(view[pos:pos + 4])
         if not length:
             raise AudioFormatError(f"not an MPEG audio frame at byte {pos}")

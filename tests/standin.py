@@ -57,8 +57,9 @@ FAULTS: dict[str, tuple[int, object]] = {
     "500": (500, {"error": {"code": "500", "message": "Internal server error", "type": "server_error"}}),
     "503": (503, {"error": {"code": "503", "message": "Service overloaded, please retry later", "type": "server_error"}}),
 }
-# Faults that are not an error status: handled in the chat path.
-STREAM_FAULTS = {"keepalive", "cut", "instream-error", "sse-error", "notjson", "nochoices", "slow"}
+# Faults that are not an error status: handled where the answer is built.
+OTHER_FAULTS = {"keepalive", "cut", "split", "instream-error", "sse-error", "notjson", "nochoices", "slow",
+                "timeout", "noaudio", "badaudio", "emptytext"}
 
 
 def _id() -> str:
@@ -90,7 +91,7 @@ def pcm_for_text(text: str) -> bytes:
 
 
 def text_in_pcm(pcm: bytes) -> str | None:
-    """The inverse of ``pcm_for_text`` (None for real recordings)."""
+    """The inverse of ``pcm_for_text`` ("" for silence, None for real recordings)."""
     samples = struct.unpack(f"<{len(pcm) // 2}h", pcm[: len(pcm) // 2 * 2])
     out, texts = bytearray(), []
     for s in samples:
@@ -104,7 +105,7 @@ def text_in_pcm(pcm: bytes) -> str | None:
             return None
     if out:
         texts.append(out.decode("utf-8", "replace"))
-    return " ".join(texts) if texts else None
+    return " ".join(texts)
 
 
 def wav_bytes(pcm: bytes) -> bytes:
@@ -136,7 +137,7 @@ class StandIn:
         return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
 
     def start(self) -> "StandIn":
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
 
@@ -363,7 +364,8 @@ class _Handler(BaseHTTPRequestHandler):
             with wave.open(io.BytesIO(raw)) as w:
                 frames = w.readframes(w.getnframes())
                 seconds = max(1, round(w.getnframes() / w.getframerate()))
-            transcript = text_in_pcm(frames) or OFFICIAL_TRANSCRIPT
+            found = text_in_pcm(frames)
+            transcript = OFFICIAL_TRANSCRIPT if found is None else found
         message = {"content": transcript, "role": "assistant", "audio": None, "tool_calls": None, "audio_tokens": []}
         usage = {"completion_tokens": _tokens(transcript), "prompt_tokens": 6 * seconds + 22,
                  "total_tokens": _tokens(transcript) + 6 * seconds + 22,
@@ -376,6 +378,12 @@ class _Handler(BaseHTTPRequestHandler):
         if status != 200:
             return self._send(status, result)
         message, finish, usage = result
+        if fault == "noaudio" and message.get("audio"):
+            message = {**message, "audio": None}
+        if fault == "badaudio" and message.get("audio"):
+            message = {**message, "audio": {**message["audio"], "data": "%%% not base64 %%%"}}
+        if fault == "emptytext":
+            message = {**message, "content": ""}
         if fault == "notjson":
             return self._send(200, '{"id": "truncated', content_type="application/json")
         if fault == "nochoices":
