@@ -4,6 +4,7 @@ caller got (cassettes/speech_*.yaml), and every rejection with no request sent (
 import base64
 import io
 import logging
+import time
 import wave
 from pathlib import Path
 
@@ -208,3 +209,29 @@ def test_completion_with_an_input_audio_part_is_forwarded_untouched(mimo_api):
                                asr_options={"language": "auto"}, **creds(mimo_api))
     assert sent(cass) == {"model": "mimo-v2.5-asr", "messages": messages, "asr_options": {"language": "auto"}}
     assert r.choices[0].message.content == answer(cass)["choices"][0]["message"]["content"]
+
+
+def test_speech_runs_through_litellms_completion_path(standin):
+    """Callbacks see the MiMo call, and num_retries retries it."""
+    from litellm.integrations.custom_logger import CustomLogger
+
+    class Seen(CustomLogger):
+        calls: list = []
+
+        def log_success_event(self, kwargs, response_obj, start_time, end_time):
+            self.calls.append((kwargs["model"], kwargs.get("response_cost")))
+
+    seen = Seen()
+    litellm.callbacks = [seen]
+    try:
+        standin.queued_faults = ["503"]
+        r = litellm.speech(model=TTS, input="Retry me.", num_retries=1, api_base=standin.url, api_key="k")
+        for _ in range(50):  # LiteLLM logs success on a background thread
+            if seen.calls:
+                break
+            time.sleep(0.05)
+    finally:
+        litellm.callbacks = []
+    assert len(standin.requests) == 2 and r.content[:4] == b"RIFF"
+    assert seen.calls and seen.calls[0][0] == "mimo-v2.5-tts"
+    assert seen.calls[0][1] == 0.0  # free TTS
