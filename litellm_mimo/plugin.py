@@ -14,13 +14,15 @@
      way through; widening LiteLLM's shared OpenAI-like list would change every other custom
      provider (litellm-notes.md, "Param gate").
    - ``speech``, ``transcription``, ``embedding`` and their async twins (``audio.py``): LiteLLM
-     has no hook for a custom provider's audio, and the Router calls these by attribute.
+     has no hook for a custom provider's audio, and the Router calls these by attribute;
+   - inside the proxy, ``get_provider_models``, so ``/v1/models`` lists every ``xiaomi/<id>``.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -70,6 +72,17 @@ def _completion_wrapper(original: Callable) -> Callable:
     return completion
 
 
+def _provider_models_wrapper(original: Callable) -> Callable:
+    # The proxy expands a `xiaomi/*` deployment in /v1/models through get_provider_models,
+    # which knows only LiteLLM's built-in providers: answer for ours from the catalogue.
+    def get_provider_models(provider: str, litellm_params: Any = None) -> Any:
+        if provider == PROVIDER:
+            return [f"{PROVIDER}/{m.id}" for m in models.list_models()]
+        return original(provider=provider, litellm_params=litellm_params)
+
+    return get_provider_models
+
+
 def register() -> None:
     """Make ``xiaomi/...`` models work in LiteLLM. Idempotent."""
     if not any(entry.get("provider") == PROVIDER for entry in litellm.custom_provider_map):
@@ -85,6 +98,8 @@ def register() -> None:
         wrap(module_name, "completion", _completion_wrapper)
         for name, make_wrapper in audio.WRAPPERS.items():
             wrap(module_name, name, make_wrapper)
+    if "litellm.proxy.auth.model_checks" in sys.modules:  # only inside the proxy
+        wrap("litellm.proxy.auth.model_checks", "get_provider_models", _provider_models_wrapper)
 
 
 def unregister() -> None:

@@ -48,6 +48,7 @@ def param_error(reason: str) -> tuple[int, dict]:
 FAULTS: dict[str, tuple[int, object]] = {
     "400-invalid": (400, {"error": {"code": "400", "message": "Invalid request parameters", "param": "", "type": "Bad Request"}}),
     "400-context": param_error("The input token length is too long: the context length of this model is 1048576 tokens"),
+    "401": (401, {"error": {"message": "Invalid API Key", "param": "Please provide valid API Key", "code": "401", "type": "invalid_key"}}),
     "402": (402, {"type": "server_error", "message": "Upstream request failed: Insufficient account funds"}),
     "403": (403, {"error": {"code": "403", "message": "Illegal access", "type": "illegal_access"}}),
     "404": (404, HTML_404),
@@ -378,6 +379,7 @@ class _Handler(BaseHTTPRequestHandler):
         if status != 200:
             return self._send(status, result)
         message, finish, usage = result
+        self.server.standin.requests[-1]["usage"] = usage  # what MiMo counted, for the tests
         if fault == "noaudio" and message.get("audio"):
             message = {**message, "audio": None}
         if fault == "badaudio" and message.get("audio"):
