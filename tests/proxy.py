@@ -126,6 +126,7 @@ def main() -> None:
     from tests.standin import StandIn
 
     port = int(os.environ.get("PORT", "4000"))
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop the proxy on SIGTERM too
     with StandIn() as mimo:
         proxy = Proxy(mimo.url, cwd=ROOT)
         proxy.port, proxy.url = port, f"http://127.0.0.1:{port}"
