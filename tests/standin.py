@@ -47,6 +47,8 @@ def param_error(reason: str) -> tuple[int, dict]:
 
 FAULTS: dict[str, tuple[int, object]] = {
     "400-invalid": (400, {"error": {"code": "400", "message": "Invalid request parameters", "param": "", "type": "Bad Request"}}),
+    "400-param": param_error("The reasoning_content in the thinking mode must be passed back to the API."),
+    "400-json": (400, {"error": {"code": "400", "message": "Invalid JSON in request body"}}),
     "400-context": param_error("The input token length is too long: the context length of this model is 1048576 tokens"),
     "401": (401, {"error": {"message": "Invalid API Key", "param": "Please provide valid API Key", "code": "401", "type": "invalid_key"}}),
     "402": (402, {"type": "server_error", "message": "Upstream request failed: Insufficient account funds"}),
@@ -59,7 +61,7 @@ FAULTS: dict[str, tuple[int, object]] = {
     "503": (503, {"error": {"code": "503", "message": "Service overloaded, please retry later", "type": "server_error"}}),
 }
 # Faults that are not an error status: handled where the answer is built.
-OTHER_FAULTS = {"keepalive", "cut", "split", "instream-error", "sse-error", "notjson", "nochoices", "slow",
+OTHER_FAULTS = {"keepalive", "cut", "split", "instream-error", "sse-error", "notjson", "truncated", "nochoices", "slow",
                 "timeout", "noaudio", "badaudio", "emptytext"}
 
 
@@ -223,7 +225,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(400, {"error": {"code": "400", "message": "Invalid JSON in request body"}})
         fault = self.server.standin.record(
             {"path": self.path, "body": body, "fault": self.headers.get("X-Standin-Fault", ""),
-             "peer": self.client_address,
+             "peer": self.client_address, "time": time.monotonic(),
              "headers": {k.lower(): v for k, v in self.headers.items() if k.lower() not in ("authorization", "api-key")}})
         key = self._key()
         if not key or key == INVALID_KEY:
@@ -387,6 +389,8 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "emptytext":
             message = {**message, "content": ""}
         if fault == "notjson":
+            return self._send(200, "<html><body>Bad gateway</body></html>", content_type="text/html")
+        if fault == "truncated":
             return self._send(200, '{"id": "truncated', content_type="application/json")
         if fault == "nochoices":
             return self._send(200, {"id": _id(), "object": "chat.completion", "created": int(time.time()),

@@ -1,0 +1,212 @@
+"""The fault matrix: every way MiMo fails (mimo-api.md), in-process and through the proxy.
+
+For each fault: the right LiteLLM exception (proxy: HTTP status and OpenAI error shape with
+`error.type`), MiMo's reason in the message, no hang, no traceback, no key; transient faults
+retried by `num_retries` (in code) and by the Router (proxy), client errors not retried by the
+Router, and MiMo's `Retry-After` respected.
+"""
+
+import json
+import socket
+import time
+from pathlib import Path
+
+import httpx
+import litellm
+import pytest
+from litellm.exceptions import MidStreamFallbackError
+
+from tests.proxy import MASTER_KEY, ROOT, Proxy, derived_config
+from tests.standin import StandIn
+
+KEY = "sk-" + "faultmatrixsecret" * 2
+HI = [{"role": "user", "content": "Hi"}]
+AUDIO = Path(__file__).parent / "fixtures" / "audio"
+
+# (fault, route, LiteLLM exception in code, HTTP status through the proxy, words in the message)
+MATRIX = [
+    ("400-param", "chat", litellm.BadRequestError, 400, "reasoning_content in the thinking mode must be passed back"),
+    ("400-invalid", "chat", litellm.BadRequestError, 400, "Invalid request parameters"),
+    ("400-json", "chat", litellm.BadRequestError, 400, "Invalid JSON in request body"),
+    ("400-context", "chat", litellm.ContextWindowExceededError, 400, "context length"),
+    ("401", "chat", litellm.AuthenticationError, 401, "Invalid API Key"),
+    ("402", "chat", litellm.PaymentRequiredError, 402, "balance is insufficient"),
+    ("403", "chat", litellm.PermissionDeniedError, 403, "Illegal access"),
+    ("404", "chat", litellm.NotFoundError, 404, "404 Not Found"),
+    ("421", "chat", litellm.ContentPolicyViolationError, 400, "content moderation"),
+    ("441", "chat", litellm.ContentPolicyViolationError, 400, "risk control"),
+    ("429", "chat", litellm.RateLimitError, 429, "Too many requests"),
+    ("500", "chat", litellm.InternalServerError, 500, "Internal server error"),
+    ("503", "chat", litellm.ServiceUnavailableError, 503, "overloaded"),
+    ("timeout", "chat", litellm.Timeout, 408, "did not answer within the timeout"),
+    ("notjson", "chat", litellm.APIError, 502, "not JSON"),
+    ("truncated", "chat", litellm.APIError, 502, "not JSON"),
+    ("nochoices", "chat", litellm.APIError, 502, "no choices"),
+    ("noaudio", "speech", litellm.APIError, 502, "carried no audio"),
+    ("badaudio", "speech", litellm.APIError, 502, "not valid base64"),
+    ("429", "speech", litellm.RateLimitError, 429, "Too many requests"),
+    ("503", "transcription", litellm.ServiceUnavailableError, 503, "overloaded"),
+]
+STREAM_MATRIX = [
+    # (fault, in code: exception, and the original inside MidStreamFallbackError if wrapped, words)
+    ("sse-error", litellm.BadRequestError, None, "stream request rejected"),
+    ("cut", MidStreamFallbackError, litellm.APIConnectionError, "stream ended before the answer was complete"),
+    ("instream-error", MidStreamFallbackError, litellm.InternalServerError, "Internal error during generation"),
+]
+TIMEOUT = 1.5  # seconds; the stand-in's "timeout" fault waits 5
+
+
+@pytest.fixture(scope="module")
+def mimo():
+    with StandIn() as standin:
+        yield standin
+
+
+@pytest.fixture(autouse=True)
+def _fresh(mimo):
+    mimo.requests.clear()
+    mimo.queued_faults.clear()
+
+
+def call_in_code(route: str, mimo):
+    common = dict(api_base=mimo.url, api_key=KEY, timeout=TIMEOUT)
+    if route == "chat":
+        return litellm.completion(model="xiaomi/mimo-v2.6-pro", messages=HI, **common)
+    if route == "speech":
+        return litellm.speech(model="xiaomi/mimo-v2.5-tts", input="Hi.", **common)
+    return litellm.transcription(model="xiaomi/mimo-v2.5-asr", file=(AUDIO / "good-morning.mp3").read_bytes(), **common)
+
+
+@pytest.mark.parametrize("fault,route,exc_class,status,words", MATRIX, ids=[f"{m[1]}-{m[0]}" for m in MATRIX])
+def test_in_code(mimo, fault, route, exc_class, status, words):
+    mimo.queued_faults = [fault]
+    started = time.monotonic()
+    with pytest.raises(exc_class) as caught:
+        call_in_code(route, mimo)
+    assert time.monotonic() - started < TIMEOUT + 3  # bounded by the request timeout: nothing hangs
+    assert words.lower() in str(caught.value).lower()
+    assert KEY not in str(caught.value) and KEY not in repr(caught.value)
+
+
+@pytest.mark.parametrize("fault,exc_class,original,words", STREAM_MATRIX, ids=[m[0] for m in STREAM_MATRIX])
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+async def test_stream_faults_in_code(mimo, fault, exc_class, original, words, asynchronous):
+    mimo.queued_faults = [fault]
+    kwargs = dict(model="xiaomi/mimo-v2.6-pro", messages=HI, stream=True, api_base=mimo.url, api_key=KEY, timeout=TIMEOUT)
+    with pytest.raises(exc_class, match=words) as caught:
+        if asynchronous:
+            [chunk async for chunk in await litellm.acompletion(**kwargs)]
+        else:
+            list(litellm.completion(**kwargs))
+    if original is not None:
+        assert isinstance(caught.value.original_exception, original)
+
+
+def test_refused_connection_in_code():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(litellm.APIConnectionError):
+        litellm.completion(model="xiaomi/mimo-v2.6-pro", messages=HI, api_base=f"http://127.0.0.1:{port}/v1", api_key=KEY)
+
+
+@pytest.mark.parametrize("fault", ["429", "500", "503", "timeout"])
+def test_num_retries_recovers_from_transient_faults(mimo, fault):
+    mimo.queued_faults = [fault]
+    r = litellm.completion(model="xiaomi/mimo-v2.6-pro", messages=HI, api_base=mimo.url, api_key=KEY,
+                           timeout=TIMEOUT, num_retries=1)
+    assert r.choices[0].message.content == "Echo: Hi"
+    assert len(mimo.requests) == 2
+
+
+# --- through the proxy ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def proxy(mimo):
+    config = derived_config(extra_settings={"request_timeout": TIMEOUT},
+                            router_settings={"num_retries": 0, "disable_cooldowns": True})
+    with Proxy(mimo.url, config=config, env={"XIAOMI_API_KEY": KEY, "PYTHONPATH": str(ROOT)}) as running:
+        yield running
+
+
+def post(proxy, route: str) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {MASTER_KEY}"}
+    if route == "chat":
+        return httpx.post(f"{proxy.url}/v1/chat/completions", headers=headers, timeout=30,
+                          json={"model": "mimo-v2.6-pro", "messages": HI})
+    if route == "speech":
+        return httpx.post(f"{proxy.url}/v1/audio/speech", headers=headers, timeout=30,
+                          json={"model": "mimo-v2.5-tts", "input": "Hi.", "voice": "alloy"})
+    return httpx.post(f"{proxy.url}/v1/audio/transcriptions", headers=headers, timeout=30,
+                      data={"model": "mimo-v2.5-asr"}, files={"file": ("a.mp3", (AUDIO / "good-morning.mp3").read_bytes())})
+
+
+def assert_error_body(response: httpx.Response, status: int, words: str) -> dict:
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert error["type"] and error["type"] != "None", error
+    assert words.lower() in error["message"].lower(), error
+    assert "Traceback" not in response.text and KEY not in response.text
+    return error
+
+
+@pytest.mark.parametrize("fault,route,exc_class,status,words", MATRIX, ids=[f"{m[1]}-{m[0]}" for m in MATRIX])
+def test_through_the_proxy(proxy, mimo, fault, route, exc_class, status, words):
+    mimo.queued_faults = [fault]
+    started = time.monotonic()
+    response = post(proxy, route)
+    assert time.monotonic() - started < TIMEOUT + 5
+    assert_error_body(response, status, words)
+
+
+def test_sse_framed_error_through_the_proxy(proxy, mimo):
+    mimo.queued_faults = ["sse-error"]
+    response = httpx.post(f"{proxy.url}/v1/chat/completions", headers={"Authorization": f"Bearer {MASTER_KEY}"},
+                          json={"model": "mimo-v2.6-pro", "messages": HI, "stream": True}, timeout=30)
+    assert_error_body(response, 400, "stream request rejected")
+
+
+@pytest.mark.parametrize("fault,words", [("cut", "stream ended before the answer was complete"),
+                                         ("instream-error", "Internal error during generation")])
+def test_mid_stream_faults_end_the_proxy_stream_with_an_error_event(proxy, mimo, fault, words):
+    mimo.queued_faults = [fault]
+    with httpx.stream("POST", f"{proxy.url}/v1/chat/completions", headers={"Authorization": f"Bearer {MASTER_KEY}"},
+                      json={"model": "mimo-v2.6-pro", "messages": HI, "stream": True}, timeout=30) as response:
+        events = [line[len("data: "):] for line in response.iter_lines() if line.startswith("data: ")]
+    errors = [json.loads(e)["error"] for e in events if e != "[DONE]" and "error" in json.loads(e)]
+    assert len(errors) == 1 and words in errors[0]["message"]
+    assert "Traceback" not in json.dumps(errors) and KEY not in json.dumps(errors)
+
+
+@pytest.fixture(scope="module")
+def retrying_proxy(mimo):
+    config = derived_config(extra_settings={"request_timeout": TIMEOUT},
+                            router_settings={"num_retries": 2, "disable_cooldowns": True, "retry_after": 0})
+    with Proxy(mimo.url, config=config, env={"XIAOMI_API_KEY": KEY}) as running:
+        yield running
+
+
+@pytest.mark.parametrize("fault", ["429", "500", "503", "timeout"])
+def test_router_retries_transient_faults(retrying_proxy, mimo, fault):
+    mimo.queued_faults = [fault]
+    response = post(retrying_proxy, "chat")
+    assert response.status_code == 200, response.text
+    assert response.json()["choices"][0]["message"]["content"] == "Echo: Hi"
+    assert len(mimo.requests) == 2
+
+
+@pytest.mark.parametrize("fault,status", [("400-invalid", 400), ("401", 401), ("403", 403), ("404", 404)])
+def test_router_does_not_retry_client_errors(retrying_proxy, mimo, fault, status):
+    mimo.queued_faults = [fault]
+    assert post(retrying_proxy, "chat").status_code == status
+    assert len(mimo.requests) == 1
+
+
+def test_router_waits_for_retry_after(retrying_proxy, mimo):
+    """The stand-in's 429 carries `Retry-After: 1`: the retry comes no sooner."""
+    mimo.queued_faults = ["429"]
+    response = post(retrying_proxy, "chat")
+    assert response.status_code == 200
+    first, second = (r["time"] for r in mimo.requests)
+    assert second - first >= 1.0
