@@ -129,6 +129,7 @@ class StandIn:
         self.stream_gate: threading.Event | None = None
         self.gate_released: bool | None = None  # did the client release stream_gate in time?
         self.queued_faults: list[str] = []  # faults for the next requests, in order
+        self.retry_after: str | None = "1"  # the Retry-After header on 429 answers
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
         self.server.daemon_threads = True
@@ -235,7 +236,8 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(float(self.headers.get("X-Standin-Delay", "5")))
         if fault in FAULTS:
             status, payload = FAULTS[fault]
-            headers = {"Retry-After": "1"} if status == 429 else None
+            retry_after = self.server.standin.retry_after
+            headers = {"Retry-After": retry_after} if status == 429 and retry_after else None
             return self._send(status, payload, headers=headers)
         model = body.get("model")
         stream = bool(body.get("stream"))

@@ -203,10 +203,19 @@ def test_router_does_not_retry_client_errors(retrying_proxy, mimo, fault, status
     assert len(mimo.requests) == 1
 
 
-def test_router_waits_for_retry_after(retrying_proxy, mimo):
-    """The stand-in's 429 carries `Retry-After: 1`: the retry comes no sooner."""
+@pytest.mark.parametrize("retry_after", [None, "3"])
+def test_router_waits_for_retry_after(retrying_proxy, mimo, retry_after):
+    """With `Retry-After: 3` the retry comes no sooner than 3 s; without it, the Router's own
+    backoff (about 1 s here) applies: so the wait is MiMo's header, not a coincidence."""
+    mimo.retry_after = retry_after
     mimo.queued_faults = ["429"]
-    response = post(retrying_proxy, "chat")
+    try:
+        response = post(retrying_proxy, "chat")
+    finally:
+        mimo.retry_after = "1"
     assert response.status_code == 200
     first, second = (r["time"] for r in mimo.requests)
-    assert second - first >= 1.0
+    if retry_after:
+        assert second - first >= 3.0
+    else:
+        assert second - first < 3.0
