@@ -23,7 +23,7 @@ from . import errors, models, speech, transcription
 
 # Arguments of the outer call that the inner chat calls inherit.
 _INHERITED = ("api_key", "api_base", "timeout", "metadata", "litellm_metadata", "proxy_server_request",
-              "user", "tags", "litellm_trace_id", "litellm_session_id", "mock_response")
+              "tags", "litellm_trace_id", "litellm_session_id")
 
 
 def _arguments(signature: inspect.Signature, args: tuple, kwargs: dict) -> dict:

@@ -131,7 +131,7 @@ class StandIn:
         self.queued_faults: list[str] = []  # faults for the next requests, in order
         self.retry_after: str | None = "1"  # the Retry-After header on 429 answers
         self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
+        self.server = _Server(("127.0.0.1", port), _Handler)
         self.server.daemon_threads = True
         self.server.standin = self
         self._thread: threading.Thread | None = None
@@ -162,6 +162,10 @@ class StandIn:
             if self.queued_faults:
                 entry["fault"] = self.queued_faults.pop(0)
             return entry["fault"]
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # the default 5 resets connections under concurrent load
 
 
 class _Handler(BaseHTTPRequestHandler):
