@@ -66,7 +66,7 @@ def _apply_reasoning_effort(params: dict, model: str) -> None:
     if thinking is not None:
         thinking_off = isinstance(thinking, Mapping) and thinking.get("type") == "disabled"
         if effort == "none" or thinking_off:
-            logger.info("MiMo: thinking=%r wins over reasoning_effort=%r; not sending the latter", thinking, effort)
+            logger.warning("MiMo: thinking=%r wins over reasoning_effort=%r; not sending the latter", thinking, effort)
             del params["reasoning_effort"]
         return
     if effort == "none":
@@ -115,6 +115,7 @@ def parse_response(data: Any, model_response: ModelResponse, *, model: str) -> M
         parsed = ModelResponse(**{**data, "choices": _normalise_choices(data["choices"], "message")})
     except (ValidationError, TypeError, ValueError) as exc:
         raise _malformed("response", str(exc), model) from None
+    _keep_mimo_finish_reasons(data["choices"], parsed.choices, "message")
     for field in ("id", "created", "model", "object", "system_fingerprint", "choices"):
         setattr(model_response, field, getattr(parsed, field))
     if data.get("usage") is not None:
@@ -124,9 +125,21 @@ def parse_response(data: Any, model_response: ModelResponse, *, model: str) -> M
 
 def parse_chunk(event: dict, *, model: str) -> ModelResponseStream:
     try:
-        return ModelResponseStream(**{**event, "choices": _normalise_choices(event.get("choices") or [], "delta")})
+        chunk = ModelResponseStream(**{**event, "choices": _normalise_choices(event.get("choices") or [], "delta")})
     except (ValidationError, TypeError, ValueError) as exc:
         raise _malformed("stream chunk", str(exc), model) from None
+    _keep_mimo_finish_reasons(event.get("choices") or [], chunk.choices, "delta")
+    return chunk
+
+
+def _keep_mimo_finish_reasons(raw_choices: list, choices: list, key: str) -> None:
+    """LiteLLM maps finish reasons outside OpenAI's set to "stop" (MiMo's
+    ``repetition_truncation`` among them); keep MiMo's own in ``provider_specific_fields``."""
+    for raw, choice in zip(raw_choices, choices):
+        mimo_reason = raw.get("finish_reason") if isinstance(raw, dict) else None
+        if mimo_reason and mimo_reason != choice.finish_reason:
+            target = getattr(choice, key)
+            target.provider_specific_fields = {**(target.provider_specific_fields or {}), "finish_reason": mimo_reason}
 
 
 class StreamTranslator:

@@ -8,6 +8,12 @@ from pathlib import Path
 import litellm
 import pytest
 import vcr
+from hypothesis import settings
+
+# CI explores the same examples every run (a failure there is reproducible); locally, new ones.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 import litellm_mimo
 from tests.standin import StandIn

@@ -1,0 +1,1 @@
+"""Benchmarks for litellm-mimo: ``python -m benchmarks.run [--quick] [--json PATH]``."""
