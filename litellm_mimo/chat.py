@@ -160,7 +160,9 @@ class StreamTranslator:
         self._finished = False
 
     def feed_line(self, line: str) -> list[ModelResponseStream]:
-        data = self._decoder.feed(line)
+        """Chunks completed by this line. Lines after ``[DONE]`` are ignored: the transport
+        still reads them, so the connection goes back to the pool (as openai-python does)."""
+        data = None if self.done else self._decoder.feed(line)
         return [] if data is None else self._on_event(data)
 
     def close(self) -> list[ModelResponseStream]:

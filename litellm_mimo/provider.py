@@ -194,8 +194,6 @@ class MiMoProvider(CustomLLM):
                 async for line in response.aiter_lines():
                     for chunk in translator.feed_line(line):
                         yield chunk
-                    if translator.done:
-                        break
             except httpx.HTTPError as exc:
                 raise call.transport_error(exc) from None
             for chunk in translator.close():
@@ -210,8 +208,6 @@ def _sync_chunks(call: Call, response: httpx.Response) -> Iterator:
         try:
             for line in response.iter_lines():
                 yield from translator.feed_line(line)
-                if translator.done:
-                    break
         except httpx.HTTPError as exc:
             raise call.transport_error(exc) from None
         yield from translator.close()

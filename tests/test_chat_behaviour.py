@@ -105,9 +105,20 @@ def test_pooled_connection_is_reused_across_calls(standin):
     assert len({r["peer"] for r in standin.requests}) == 1  # one keep-alive connection
 
 
+def test_a_finished_stream_gives_its_connection_back(standin):
+    """The stream is read to its end after [DONE], so the next call reuses the connection."""
+    for _ in range(3):
+        list(litellm.completion(model=MODEL, messages=HI, stream=True, api_base=standin.url, api_key="k"))
+    litellm.completion(model=MODEL, messages=HI, api_base=standin.url, api_key="k")
+    assert len({r["peer"] for r in standin.requests}) == 1
+
+
 async def test_async_calls_share_one_client_per_loop(standin):
     for _ in range(3):
         await litellm.acompletion(model=MODEL, messages=HI, api_base=standin.url, api_key="k")
+        async for _ in await litellm.acompletion(model=MODEL, messages=HI, stream=True, api_base=standin.url,
+                                                 api_key="k"):
+            pass
     assert len({r["peer"] for r in standin.requests}) == 1
 
 
