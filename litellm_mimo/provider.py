@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import threading
-import weakref
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
@@ -50,9 +49,7 @@ class _Clients:
 
     def __init__(self) -> None:
         self._local = threading.local()
-        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._async: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
 
     def sync(self, client: Any = None) -> httpx.Client:
         given = getattr(client, "client", client)  # LiteLLM's HTTPHandler wraps an httpx.Client
@@ -69,6 +66,10 @@ class _Clients:
         loop = asyncio.get_running_loop()
         pooled = self._async.get(loop)
         if pooled is None:
+            # A client holds its loop, so a weak mapping would never let go: drop the clients
+            # of loops that have closed (each asyncio.run() makes a new one) when adding one.
+            for closed in [other for other in self._async if other.is_closed()]:
+                del self._async[closed]
             pooled = self._async[loop] = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
         return pooled
 

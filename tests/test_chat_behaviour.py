@@ -122,6 +122,14 @@ async def test_async_calls_share_one_client_per_loop(standin):
     assert len({r["peer"] for r in standin.requests}) == 1
 
 
+def test_clients_of_closed_event_loops_are_let_go(standin):
+    import asyncio
+
+    for _ in range(4):  # a new event loop each time
+        asyncio.run(litellm.acompletion(model=MODEL, messages=HI, api_base=standin.url, api_key="k"))
+    assert len(provider.handler.clients._async) == 1
+
+
 def test_sync_stream_error_is_raised_when_the_call_is_made(standin):
     with pytest.raises(litellm.RateLimitError):
         litellm.completion(model=MODEL, messages=HI, stream=True, api_base=standin.url, api_key="k",
