@@ -197,6 +197,9 @@ def test_unregister_undoes_everything():
     try:
         assert litellm.completion is wrapped[0].__wrapped__
         assert litellm.main.completion is wrapped[1].__wrapped__
+        for name in ("completion", "speech", "aspeech", "transcription", "atranscription", "embedding", "aembedding"):
+            for module in (litellm, litellm.main):
+                assert not hasattr(getattr(module, name), "__litellm_mimo__"), (module.__name__, name)
         assert all(e["provider"] != "xiaomi" for e in litellm.custom_provider_map)
         assert "xiaomi" not in litellm._custom_providers
         assert "xiaomi/mimo-v2.6-pro" not in litellm.model_cost
