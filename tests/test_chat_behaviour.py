@@ -228,3 +228,21 @@ def test_other_providers_keep_litellms_param_handling():
             litellm.completion(model="echo/x", messages=HI, reasoning_effort="low")
     finally:
         litellm.custom_provider_map = [e for e in litellm.custom_provider_map if e["provider"] != "echo"]
+
+
+def test_history_may_hold_litellm_objects_inside_dict_messages(standin):
+    """A common pattern: {"role": "assistant", "tool_calls": response.choices[0].message.tool_calls}."""
+    tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {
+        "type": "object", "properties": {"city": {"type": "string"}}}}}]
+    first = litellm.completion(model=MODEL, messages=[{"role": "user", "content": "Paris"}], tools=tools,
+                               api_base=standin.url, api_key="k")
+    message = first.choices[0].message
+    history = [{"role": "user", "content": "Paris"},
+               {"role": "assistant", "content": "", "tool_calls": message.tool_calls,
+                "reasoning_content": message.reasoning_content},
+               {"role": "tool", "tool_call_id": message.tool_calls[0].id, "content": "21C"}]
+    litellm.completion(model=MODEL, messages=history, tools=tools, api_base=standin.url, api_key="k")
+    sent = standin.requests[1]["body"]["messages"][1]
+    assert sent["tool_calls"] == [{"id": c.id, "type": "function", "function": {
+        "name": c.function.name, "arguments": c.function.arguments}} for c in message.tool_calls]
+    assert sent["reasoning_content"] == message.reasoning_content
