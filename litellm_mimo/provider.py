@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import threading
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
@@ -74,6 +75,65 @@ class _Clients:
         return pooled
 
 
+LOGGED_BODY_LIMIT = 256 * 1024
+LARGE_STRING = 1 << 20
+_NO_ESCAPES = re.compile(r"[A-Za-z0-9+/=:;,._-]*")  # base64 data URLs: JSON needs no escapes
+
+
+class JSONBody:
+    """A request body as JSON bytes. Strings over 1 MiB (base64 audio) are sent in 1 MiB slices
+    instead of inside one ``json.dumps`` string plus one bytes copy: that keeps a transcription's
+    peak memory near the audio's own size (benchmarks/run.py measures it). Re-iterable, so a
+    retry can send it again."""
+
+    def __init__(self, body: dict) -> None:
+        self.large: list[str] = []
+        skeleton = json.dumps(self._swap(body))
+        self.pieces = [p.encode() for p in skeleton.split(f'"{_PLACEHOLDER}"')] if self.large else [skeleton.encode()]
+
+    def _swap(self, value: Any) -> Any:
+        if isinstance(value, str) and len(value) > LARGE_STRING:
+            self.large.append(value)
+            return _PLACEHOLDER
+        if isinstance(value, dict):
+            return {k: self._swap(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self._swap(v) for v in value]
+        return value
+
+    def encode(self) -> bytes:
+        return b"".join(self)
+
+    def __len__(self) -> int:
+        return sum(map(len, self.pieces)) + sum(_json_length(s) for s in self.large)
+
+    def __iter__(self) -> Iterator[bytes]:
+        for piece, string in zip(self.pieces, [*self.large, None]):
+            yield piece
+            if string is not None:
+                yield from _json_slices(string)
+
+    async def aiter(self) -> AsyncIterator[bytes]:
+        for chunk in self:
+            yield chunk
+
+
+_PLACEHOLDER = "__litellm_mimo_large_string_5b1e07__"
+
+
+def _json_slices(string: str) -> Iterator[bytes]:
+    yield b'"'
+    for start in range(0, len(string), LARGE_STRING):
+        yield json.dumps(string[start:start + LARGE_STRING])[1:-1].encode()
+    yield b'"'
+
+
+def _json_length(string: str) -> int:
+    if _NO_ESCAPES.fullmatch(string):
+        return len(string) + 2
+    return sum(map(len, _json_slices(string)))
+
+
 class Call:
     """Everything one chat call needs on the wire, prepared before any I/O."""
 
@@ -100,9 +160,10 @@ class Call:
             )
 
     def request(self, client: httpx.Client | httpx.AsyncClient) -> httpx.Request:
-        return client.build_request(
-            "POST", self.url, content=json.dumps(self.body).encode(), headers=self.headers, timeout=self.timeout
-        )
+        body = JSONBody(self.body)
+        content = body.encode() if not body.large else (body if isinstance(client, httpx.Client) else body.aiter())
+        headers = {**self.headers, "Content-Length": str(len(body))} if body.large else self.headers
+        return client.build_request("POST", self.url, content=content, headers=headers, timeout=self.timeout)
 
     def error(self, response: httpx.Response, body: bytes) -> Exception:
         return errors.from_response(
@@ -114,15 +175,20 @@ class Call:
     def parse(self, response: httpx.Response, body: bytes, model_response: Any) -> Any:
         if response.status_code >= 400:
             raise self.error(response, body)
-        text = body.decode("utf-8", "replace")
         if self.logging_obj is not None:
-            self.logging_obj.post_call(input=self.body.get("messages"), api_key="", original_response=text)
+            # A TTS answer is megabytes of base64: LiteLLM's log keeps the parsed response, and
+            # keeping the raw text too would hold one more copy of the audio per call.
+            original = body.decode("utf-8", "replace") if len(body) <= LOGGED_BODY_LIMIT else \
+                f"<{len(body):,} bytes from MiMo, not copied into the log>"
+            self.logging_obj.post_call(input=self.body.get("messages"), api_key="", original_response=original)
         try:
-            data = json.loads(text)
+            data = json.loads(body)
         except ValueError:
             raise errors.malformed_upstream(
-                f"MiMo answered with a body that is not JSON: {text[:200]!r}", model=self.model
+                f"MiMo answered with a body that is not JSON: {body[:200].decode('utf-8', 'replace')!r}",
+                model=self.model,
             ) from None
+        del body  # the only reference (see _read): the raw bytes go before the parsed copy is built
         return chat.parse_response(data, model_response, model=self.model)
 
     def transport_error(self, exc: httpx.HTTPError) -> Exception:
@@ -142,10 +208,10 @@ class MiMoProvider(CustomLLM):
         call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj)
         http = self.clients.sync(client)
         try:
-            response = http.send(call.request(http))
+            response = http.send(call.request(http), stream=True)
+            return call.parse(response, _read(response), model_response)
         except httpx.HTTPError as exc:
             raise call.transport_error(exc) from None
-        return call.parse(response, response.content, model_response)
 
     async def acompletion(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
                           encoding, api_key, logging_obj, optional_params, acompletion=None, litellm_params=None,
@@ -153,10 +219,10 @@ class MiMoProvider(CustomLLM):
         call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj)
         http = self.clients.async_(client)
         try:
-            response = await http.send(call.request(http))
+            response = await http.send(call.request(http), stream=True)
+            return call.parse(response, await _aread(response), model_response)
         except httpx.HTTPError as exc:
             raise call.transport_error(exc) from None
-        return call.parse(response, response.content, model_response)
 
     def streaming(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
                   encoding, api_key, logging_obj, optional_params, acompletion=None, litellm_params=None,
@@ -201,6 +267,23 @@ class MiMoProvider(CustomLLM):
                 yield chunk
         finally:
             await response.aclose()
+
+
+# The body is read without being cached on the response, and handed straight to Call.parse,
+# which drops it once parsed: httpx keeps a response in a reference cycle until the next full GC,
+# and for TTS the body is megabytes of base64.
+def _read(response: httpx.Response) -> bytes:
+    try:
+        return b"".join(response.iter_bytes())
+    finally:
+        response.close()
+
+
+async def _aread(response: httpx.Response) -> bytes:
+    try:
+        return b"".join([chunk async for chunk in response.aiter_bytes()])
+    finally:
+        await response.aclose()
 
 
 def _sync_chunks(call: Call, response: httpx.Response) -> Iterator:

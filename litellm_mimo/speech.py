@@ -178,7 +178,8 @@ def audio_from_response(response, model: str) -> bytes:
     if not data:
         raise errors.malformed_upstream("MiMo's TTS answer carried no audio (choices[0].message.audio.data)", model=model)
     try:
-        return base64.b64decode(data, validate=True)
+        # binascii reads an ASCII str in place; base64.b64decode would first copy it to bytes.
+        return binascii.a2b_base64(data, strict_mode=True)
     except (binascii.Error, ValueError):
         raise errors.malformed_upstream("MiMo's TTS audio is not valid base64", model=model) from None
 

@@ -204,3 +204,17 @@ def test_arbitrary_voices_are_accepted_or_refused_cleanly(voice):
             speech.plan(model, "Hello.", voice=voice, instructions="A calm voice.")
         except litellm.BadRequestError as exc:
             assert exc.type == "invalid_request_error"
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.dictionaries(st.sampled_from(["model", "messages", "audio", "x"]), st.one_of(
+    st.text(max_size=40), st.lists(st.text(max_size=40), max_size=3),
+    st.dictionaries(st.sampled_from(["data", "format"]), st.text(max_size=40), max_size=2))))
+def test_request_body_slices_encode_exactly_like_json_dumps(body, monkeypatch):
+    """Large strings are streamed in slices (provider.JSONBody): same bytes, same length."""
+    from litellm_mimo import provider
+
+    monkeypatch.setattr(provider, "LARGE_STRING", 3)  # so that generated strings get sliced
+    encoded = provider.JSONBody(body)
+    assert encoded.encode() == json.dumps(body).encode()
+    assert len(encoded) == len(json.dumps(body).encode())
