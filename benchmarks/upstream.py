@@ -41,6 +41,7 @@ BYTES_PER_SECOND = SAMPLE_RATE * 2
 RESPONSE_ID = "2b92b0964c9b4335bffad7c2f75cfe9e"
 CREATED = 1781233054
 TRANSCRIPT = "Good morning. Could you tell me what the weather will be like today?"
+CHAT_CONTENT = "Machine learning is a field of AI in which systems learn patterns from data."
 DEFAULT_CHUNKS = 200
 DEFAULT_SECONDS = 30
 
@@ -56,12 +57,24 @@ def _completion(model: str, message: dict, usage: dict) -> bytes:
 
 @functools.lru_cache(maxsize=64)
 def chat_body(model: str) -> bytes:
-    message = {"content": "Machine learning is a field of AI in which systems learn patterns from data.",
-               "role": "assistant", "tool_calls": None,
+    message = {"content": CHAT_CONTENT, "role": "assistant", "tool_calls": None,
                "reasoning_content": "Hmm, the user wants a short definition of machine learning."}
     usage = {"completion_tokens": 171, "prompt_tokens": 60, "total_tokens": 231,
              "completion_tokens_details": {"reasoning_tokens": 110}, "prompt_tokens_details": {}}
     return _completion(model, message, usage)
+
+
+def stream_split(chunks: int) -> tuple[int, int]:
+    """How many of a stream's ``chunks`` delta events carry reasoning and how many content
+    (the first event is the role chunk)."""
+    reasoning = max(0, (chunks - 1) // 4)
+    return reasoning, chunks - 1 - reasoning
+
+
+def stream_texts(chunks: int) -> tuple[str, str]:
+    """The reasoning and the content a stream of ``chunks`` delta events spells out."""
+    reasoning, content = stream_split(chunks)
+    return "".join(f"thought {i} " for i in range(reasoning)), "".join(f"word{i} " for i in range(content))
 
 
 @functools.lru_cache(maxsize=64)
@@ -75,10 +88,10 @@ def stream_body(model: str, chunks: int) -> bytes:
                                   "created": CREATED, "model": model, "object": "chat.completion.chunk",
                                   **extra}) + b"\n\n"
 
-    reasoning = max(0, (chunks - 1) // 4)
+    reasoning, content = stream_split(chunks)
     events = [event({"content": "", "role": "assistant"})]
     events += [event({"reasoning_content": f"thought {i} "}) for i in range(reasoning)]
-    events += [event({"content": f"word{i} "}) for i in range(chunks - 1 - reasoning)]
+    events += [event({"content": f"word{i} "}) for i in range(content)]
     events.append(event({}, "stop", usage=None))
     usage = {"completion_tokens": chunks, "prompt_tokens": 61, "total_tokens": chunks + 61,
              "completion_tokens_details": {"reasoning_tokens": reasoning}, "prompt_tokens_details": {}}
@@ -88,11 +101,15 @@ def stream_body(model: str, chunks: int) -> bytes:
     return b"".join(events)
 
 
+def wav_header(data_size: int) -> bytes:
+    """The 44-byte header of a 24 kHz 16-bit mono PCM WAV holding ``data_size`` bytes of samples."""
+    return struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + data_size, b"WAVE", b"fmt ", 16, 1, 1,
+                       SAMPLE_RATE, BYTES_PER_SECOND, 2, 16, b"data", data_size)
+
+
 def silent_wav(seconds: float) -> bytes:
     samples = b"\x00\x00" * int(SAMPLE_RATE * seconds)
-    header = struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + len(samples), b"WAVE", b"fmt ", 16, 1, 1,
-                         SAMPLE_RATE, BYTES_PER_SECOND, 2, 16, b"data", len(samples))
-    return header + samples
+    return wav_header(len(samples)) + samples
 
 
 @functools.lru_cache(maxsize=8)
