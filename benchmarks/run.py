@@ -20,7 +20,6 @@ import importlib.metadata
 import json
 import os
 import platform
-import signal
 import statistics
 import subprocess
 import sys
@@ -37,7 +36,8 @@ import litellm
 import yaml
 
 import litellm_mimo  # noqa: F401  (registers the provider "xiaomi")
-from benchmarks.upstream import CHAT_CONTENT, TRANSCRIPT, Upstream, free_port, stream_texts, wav_header
+from tests.proxy import MASTER_KEY, Proxy  # the same proxy runner as the end-to-end tests
+from benchmarks.upstream import CHAT_CONTENT, TRANSCRIPT, Upstream, stream_texts, wav_header
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_JSON = ROOT / "benchmarks" / "results.json"
@@ -52,7 +52,6 @@ MIB = 1 << 20
 # MiMo's limit: the whole data URL within 10,000,000 characters (transcription.py reads it so).
 MAX_DATA_URL = 10_000_000
 WAV_PREFIX = "data:audio/wav;base64,"
-MASTER_KEY = "sk-bench-master"
 
 
 @dataclass(frozen=True)
@@ -341,70 +340,6 @@ def proxy_config(upstream_base: str) -> dict:
     return config
 
 
-class Proxy:
-    """The real LiteLLM proxy on a free 127.0.0.1 port, in its own process group, always stopped
-    by its PID's group."""
-
-    def __init__(self, upstream_base: str, workdir: Path, startup_timeout: float = 120) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.config_path = workdir / "proxy_config.yaml"
-        self.config_path.write_text(yaml.safe_dump(proxy_config(upstream_base), allow_unicode=True))
-        self.log_path = workdir / "proxy.log"
-        self.env = {**os.environ, "LITELLM_MASTER_KEY": MASTER_KEY, "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-                    "LITELLM_LOG": "ERROR", "LITELLM_DONT_SHOW_FEEDBACK_BOX": "true",
-                    "LITELLM_MODE": "PRODUCTION", "XIAOMI_API_KEY": API_KEY, "XIAOMI_API_BASE": upstream_base}
-        self.workdir = workdir
-        self.startup_timeout = startup_timeout
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> "Proxy":
-        command = [str(Path(sys.executable).parent / "litellm"), "--config", str(self.config_path),
-                   "--host", "127.0.0.1", "--port", str(self.port)]
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(command, cwd=self.workdir, env=self.env, stdout=log,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + self.startup_timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"proxy exited with {self.process.returncode}:\n{self.log()[-3000:]}")
-            try:
-                if httpx.get(self.url + "/health/liveliness", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"proxy not healthy after {self.startup_timeout}s:\n{self.log()[-3000:]}")
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def stop(self) -> None:
-        """TERM, then KILL, to the proxy's whole process group (its PID is the group's id)."""
-        if self.process is None:
-            return
-        for sig, grace in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
-            try:
-                os.killpg(self.process.pid, sig)
-            except ProcessLookupError:
-                return  # the group is gone
-            try:
-                self.process.wait(timeout=grace)
-                return
-            except subprocess.TimeoutExpired:
-                continue
-
-    def __enter__(self) -> "Proxy":
-        try:
-            return self.start()
-        except BaseException:
-            self.stop()
-            raise
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-
 async def proxy_batch(client: httpx.AsyncClient, url: str, model: str, requests: int,
                       concurrency: int) -> tuple[float, list[float]]:
     """``requests`` chat calls, ``concurrency`` at a time: (wall seconds, each call's latency)."""
@@ -476,7 +411,7 @@ async def proxy_load(proxy_url: str, proxy_pid: int, s: Settings) -> list[dict]:
 
 
 def bench_proxy(upstream_base: str, s: Settings) -> list[dict]:
-    with tempfile.TemporaryDirectory(prefix="mimo-bench-proxy-") as workdir, Proxy(upstream_base, Path(workdir)) as proxy:
+    with Proxy(upstream_base, config=proxy_config(upstream_base), env={"XIAOMI_API_KEY": API_KEY}) as proxy:
         return asyncio.run(proxy_load(proxy.url, proxy.process.pid, s))
 
 
