@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import threading
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
@@ -77,7 +76,6 @@ class _Clients:
 
 LOGGED_BODY_LIMIT = 256 * 1024
 LARGE_STRING = 1 << 20
-_NO_ESCAPES = re.compile(r"[A-Za-z0-9+/=:;,._-]*")  # base64 data URLs: JSON needs no escapes
 
 
 class JSONBody:
@@ -90,6 +88,7 @@ class JSONBody:
         self.large: list[str] = []
         skeleton = json.dumps(self._swap(body))
         self.pieces = [p.encode() for p in skeleton.split(f'"{_PLACEHOLDER}"')] if self.large else [skeleton.encode()]
+        self.plain = [_is_plain(string) for string in self.large]
 
     def _swap(self, value: Any) -> Any:
         if isinstance(value, str) and len(value) > LARGE_STRING:
@@ -105,13 +104,13 @@ class JSONBody:
         return b"".join(self)
 
     def __len__(self) -> int:
-        return sum(map(len, self.pieces)) + sum(_json_length(s) for s in self.large)
+        return sum(map(len, self.pieces)) + sum(_json_length(s, plain) for s, plain in zip(self.large, self.plain))
 
     def __iter__(self) -> Iterator[bytes]:
-        for piece, string in zip(self.pieces, [*self.large, None]):
+        for piece, string, plain in zip(self.pieces, [*self.large, None], [*self.plain, False]):
             yield piece
             if string is not None:
-                yield from _json_slices(string)
+                yield from _json_slices(string, plain)
 
     async def aiter(self) -> AsyncIterator[bytes]:
         for chunk in self:
@@ -121,17 +120,34 @@ class JSONBody:
 _PLACEHOLDER = "__litellm_mimo_large_string_5b1e07__"
 
 
-def _json_slices(string: str) -> Iterator[bytes]:
-    yield b'"'
+# What JSON escapes besides non-ASCII characters; a base64 data URL holds none of them.
+_ESCAPED_ASCII = bytes(range(0x20)) + b'"\\'
+
+
+def _ascii_slices(string: str) -> Iterator[bytes]:
     for start in range(0, len(string), LARGE_STRING):
-        yield json.dumps(string[start:start + LARGE_STRING])[1:-1].encode()
+        yield string[start:start + LARGE_STRING].encode("ascii")
+
+
+def _is_plain(string: str) -> bool:
+    """True if JSON writes ``string`` unchanged (checked slice by slice: bytes.translate is C-fast,
+    a regex over 10 MB is not)."""
+    return string.isascii() and all(len(piece.translate(None, _ESCAPED_ASCII)) == len(piece)
+                                    for piece in _ascii_slices(string))
+
+
+def _json_slices(string: str, plain: bool) -> Iterator[bytes]:
+    yield b'"'
+    if plain:
+        yield from _ascii_slices(string)
+    else:
+        for start in range(0, len(string), LARGE_STRING):
+            yield json.dumps(string[start:start + LARGE_STRING])[1:-1].encode()
     yield b'"'
 
 
-def _json_length(string: str) -> int:
-    if _NO_ESCAPES.fullmatch(string):
-        return len(string) + 2
-    return sum(map(len, _json_slices(string)))
+def _json_length(string: str, plain: bool) -> int:
+    return len(string) + 2 if plain else sum(map(len, _json_slices(string, plain)))
 
 
 class Call:
@@ -181,14 +197,15 @@ class Call:
             original = body.decode("utf-8", "replace") if len(body) <= LOGGED_BODY_LIMIT else \
                 f"<{len(body):,} bytes from MiMo, not copied into the log>"
             self.logging_obj.post_call(input=self.body.get("messages"), api_key="", original_response=original)
+        text = body.decode("utf-8", "replace")
+        del body  # the only reference (see _read): json.loads(bytes) would hold bytes + text + parsed at once
         try:
-            data = json.loads(body)
+            data = json.loads(text)
         except ValueError:
             raise errors.malformed_upstream(
-                f"MiMo answered with a body that is not JSON: {body[:200].decode('utf-8', 'replace')!r}",
-                model=self.model,
+                f"MiMo answered with a body that is not JSON: {text[:200]!r}", model=self.model
             ) from None
-        del body  # the only reference (see _read): the raw bytes go before the parsed copy is built
+        del text
         return chat.parse_response(data, model_response, model=self.model)
 
     def transport_error(self, exc: httpx.HTTPError) -> Exception:
@@ -277,6 +294,7 @@ def _read(response: httpx.Response) -> bytes:
         return b"".join(response.iter_bytes())
     finally:
         response.close()
+        _break_cycle(response)
 
 
 async def _aread(response: httpx.Response) -> bytes:
@@ -284,6 +302,14 @@ async def _aread(response: httpx.Response) -> bytes:
         return b"".join([chunk async for chunk in response.aiter_bytes()])
     finally:
         await response.aclose()
+        _break_cycle(response)
+
+
+def _break_cycle(response: httpx.Response) -> None:
+    # httpx links a response and its stream both ways (Response <-> BoundSyncStream): left alone,
+    # the response, its request and the request body (a transcription's data URL) wait for the
+    # next full garbage collection. A closed response needs its stream no more.
+    response.stream = httpx.ByteStream(b"")
 
 
 def _sync_chunks(call: Call, response: httpx.Response) -> Iterator:
