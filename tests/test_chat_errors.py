@@ -65,20 +65,16 @@ def test_sse_framed_error_on_a_stream_request(mimo_api, standin_only):
 
 # LiteLLM wraps a 5xx or connection error raised inside a stream in MidStreamFallbackError
 # (so the Router can fall back), keeping ours as original_exception: same as its own providers.
-def test_error_event_inside_a_stream(mimo_api, standin_only):
-    with recorder.use_cassette("error_stream_event.yaml"):
-        with pytest.raises(MidStreamFallbackError, match="Internal error during generation") as caught:
+@pytest.mark.parametrize("fault,cassette,words,original", [
+    ("instream-error", "error_stream_event.yaml", "Internal error during generation", litellm.InternalServerError),
+    ("cut", "error_stream_cut.yaml", "stream ended before the answer was complete", litellm.APIConnectionError),
+], ids=["error-event", "cut-before-done"])
+def test_mid_stream_faults(mimo_api, standin_only, fault, cassette, words, original):
+    with recorder.use_cassette(cassette):
+        with pytest.raises(MidStreamFallbackError, match=words) as caught:
             list(litellm.completion(model=MODEL, messages=HI, stream=True,
-                                    extra_headers={"X-Standin-Fault": "instream-error"}, **creds(mimo_api)))
-    assert isinstance(caught.value.original_exception, litellm.InternalServerError)
-
-
-def test_stream_cut_before_done(mimo_api, standin_only):
-    with recorder.use_cassette("error_stream_cut.yaml"):
-        with pytest.raises(MidStreamFallbackError, match="stream ended before the answer was complete") as caught:
-            list(litellm.completion(model=MODEL, messages=HI, stream=True,
-                                    extra_headers={"X-Standin-Fault": "cut"}, **creds(mimo_api)))
-    assert isinstance(caught.value.original_exception, litellm.APIConnectionError)
+                                    extra_headers={"X-Standin-Fault": fault}, **creds(mimo_api)))
+    assert isinstance(caught.value.original_exception, original)
 
 
 def test_keepalive_comment_before_the_stream(mimo_api, standin_only):
