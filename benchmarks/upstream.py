@@ -1,5 +1,5 @@
 """A fast local MiMo stand-in for benchmarks: ``POST /v1/chat/completions`` answered at once,
-in MiMo's wire format (../shared/mimo-api.md), with no checks and no faults.
+in MiMo's wire format (docs/mimo-api.md), with no checks and no faults.
 
 - chat: the official example body (``reasoning_content``, ``usage``); with ``"stream": true``,
   the official transcript's framing: ``X-Bench-Chunks`` delta chunks (default 200: a role chunk,
@@ -10,7 +10,7 @@ in MiMo's wire format (../shared/mimo-api.md), with no checks and no faults.
 
 Bodies are built once per shape and cached. Each answer is one ``Response`` with a
 Content-Length, streams included, so the client's time is what a benchmark measures
-(a ``http.server`` stand-in adds ~40 ms per request: litellm-notes.md).
+(a ``http.server`` stand-in adds ~40 ms per request: docs/litellm-internals.md).
 
     python -m benchmarks.upstream --port 8998      # 127.0.0.1 only
 """

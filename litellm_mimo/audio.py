@@ -2,7 +2,7 @@
 the clear refusal of ``embedding``.
 
 LiteLLM has no hook for a custom provider's audio: ``speech()`` and ``transcription()`` raise
-``'xiaomi' is not a valid LlmProviders`` (litellm-notes.md). The Router, and so the proxy,
+``'xiaomi' is not a valid LlmProviders`` (docs/litellm-internals.md). The Router, and so the proxy,
 calls ``litellm.aspeech`` / ``litellm.atranscription`` by attribute at call time, so
 ``plugin.register`` wraps those module functions; the wrappers send ``xiaomi/`` calls here
 and everything else to LiteLLM's original. Each MiMo request goes through
@@ -23,7 +23,7 @@ from . import errors, models, speech, transcription
 
 # Arguments of the outer call that the inner chat calls inherit.
 _INHERITED = ("api_key", "api_base", "timeout", "metadata", "litellm_metadata", "proxy_server_request",
-              "tags", "litellm_trace_id", "litellm_session_id")
+              "tags", "litellm_trace_id", "litellm_session_id", "model_info")
 
 
 def _arguments(signature: inspect.Signature, args: tuple, kwargs: dict) -> dict:
@@ -47,9 +47,13 @@ def _inner(arguments: dict) -> dict:
     inner = {k: arguments[k] for k in _INHERITED if arguments.get(k) is not None}
     if arguments.get("base_url") and "api_base" not in inner:
         inner["api_base"] = arguments["base_url"]
-    retries = arguments.get("num_retries", arguments.get("max_retries"))
-    if retries is not None:
-        inner["num_retries"] = retries
+    # num_retries only when the caller gave it: LiteLLM stamps an inner call's num_retries on its
+    # exception, and the Router (which removes num_retries before calling aspeech) then takes a
+    # stamped 0 as "do not retry" where a chat call of the same deployment would be retried.
+    if arguments.get("num_retries") is not None:
+        inner["num_retries"] = arguments["num_retries"]
+    if arguments.get("max_retries") is not None:
+        inner["max_retries"] = arguments["max_retries"]
     if arguments.get("headers"):
         inner["extra_headers"] = arguments["headers"]
     return inner
@@ -107,7 +111,7 @@ def _transcription_plan(arguments: dict) -> transcription.TranscriptionPlan:
 def _transcription_result(plan: transcription.TranscriptionPlan, responses: list, arguments: dict):
     text = transcription.join_texts([transcription.text_of(r, plan.model) for r in responses])
     if plan.response_format == "text" and arguments.get("proxy_server_request") is not None:
-        # The proxy's route returns a starlette Response unchanged (litellm-notes.md): the way
+        # The proxy's route returns a starlette Response unchanged (docs/litellm-internals.md): the way
         # to give an OpenAI client the plain-text body it asked for.
         from starlette.responses import PlainTextResponse
 
@@ -121,9 +125,10 @@ def _transcription_result(plan: transcription.TranscriptionPlan, responses: list
         type="tokens", input_tokens=prompt, output_tokens=output, total_tokens=prompt + output,
         input_token_details={"audio_tokens": audio_tokens, "text_tokens": prompt - audio_tokens},
     )
+    seconds = sum(getattr(u, "seconds", 0) or 0 for u in usages)
     result._hidden_params = {
         "custom_llm_provider": models.PROVIDER, "model": plan.model, "response_cost": _cost(responses),
-        "audio_seconds": sum(getattr(u, "seconds", 0) or 0 for u in usages), "pieces": len(responses),
+        "audio_seconds": seconds, "audio_transcription_duration": seconds, "pieces": len(responses),
     }
     return result
 

@@ -15,13 +15,31 @@ class AudioFormatError(ValueError):
     pass
 
 
+MP3_SEARCH_BYTES = 4096  # some encoders pad the start of an mp3 before its first frame
+
+
 def sniff(data: bytes | memoryview) -> str | None:
-    """``wav`` or ``mp3`` from the first bytes (RIFF/WAVE, an ID3 tag or an MPEG frame sync)."""
+    """``wav`` or ``mp3``, read from the bytes alone, never from a file name (a text file named
+    ``.wav`` is not audio): a RIFF/WAVE header; an ID3 tag; or, within the first 4 KiB, an MPEG
+    audio frame followed by another (or making up the whole file)."""
     head = bytes(data[:12])
     if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
         return "wav"
-    if head[:3] == b"ID3" or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
+    if head[:3] == b"ID3" or first_mp3_frame(data) is not None:
         return "mp3"
+    return None
+
+
+def first_mp3_frame(data: bytes | memoryview) -> int | None:
+    """Where the first MPEG audio frame starts (one followed by another, or by the end of the data)."""
+    view = memoryview(data)
+    head = bytes(view[:MP3_SEARCH_BYTES + 4])
+    pos = head.find(b"\xff")
+    while 0 <= pos < MP3_SEARCH_BYTES:
+        length = mp3_frame_length(view[pos:pos + 4])
+        if length and (pos + length == len(view) or mp3_frame_length(view[pos + length:pos + length + 4])):
+            return pos
+        pos = head.find(b"\xff", pos + 1)
     return None
 
 
@@ -128,10 +146,12 @@ def id3_length(data: bytes | memoryview) -> int:
 
 
 def mp3_pieces(data: bytes | memoryview, max_bytes: int) -> Iterator[memoryview]:
-    """Pieces of at most ``max_bytes``, cut on MPEG frame boundaries (a leading ID3 tag stays
-    with the first piece)."""
+    """Pieces of at most ``max_bytes``, cut on MPEG frame boundaries (a leading ID3 tag, and any
+    padding before the first frame, stay with the first piece)."""
     view = memoryview(data)
     start, pos = 0, id3_length(view)
+    if not mp3_frame_length(view[pos:pos + 4]):
+        pos += first_mp3_frame(view[pos:]) or 0
     while pos < len(view):
         tag = bytes(view[pos:pos + 3])
         if tag in (b"TAG", b"ID3"):  # ID3v1 trailer / ID3v2 tag between concatenated files

@@ -28,12 +28,13 @@ def build_request(model: str, messages: list, optional_params: Mapping[str, Any]
     """The JSON body MiMo receives. Every caller field is kept; only these change:
 
     - ``reasoning_effort="none"`` becomes ``thinking: {"type": "disabled"}`` (some MiMo
-      versions refuse ``none``, mimo-api.md); an explicit ``thinking`` wins over it;
+      versions refuse ``none``, docs/mimo-api.md); an explicit ``thinking`` wins over it;
     - ``max_tokens`` is sent as ``max_completion_tokens``, MiMo's documented name (LiteLLM
       folds ``max_completion_tokens`` into ``max_tokens`` for OpenAI-like providers);
     - ``extra_body`` is merged into the top level, as the OpenAI SDK does;
-    - the model id is sent verbatim, unless ``upstream_model`` (per call or per proxy
-      deployment) overrides it or it is a renamed V2 id (``models.upstream_id``).
+    - the model id is sent in lowercase, unless ``upstream_model`` (per call or per proxy
+      deployment) overrides it; a retired model is refused, or sent as its successor on request
+      (``models.upstream_id``).
 
     A request that breaks a rule MiMo's docs state (``models.check_request``) is refused here,
     before anything is sent.
@@ -76,7 +77,7 @@ def _apply_reasoning_effort(params: dict, model: str) -> None:
 
 def message_to_dict(message: Any) -> dict:
     """A history message as MiMo wants it. Dicts pass unchanged (``reasoning_content`` on an
-    assistant turn must reach MiMo exactly: the replay rule in mimo-api.md); LiteLLM
+    assistant turn must reach MiMo exactly: the replay rule in docs/mimo-api.md); LiteLLM
     ``Message`` objects lose only the ``None`` fields and LiteLLM's own bookkeeping."""
     if isinstance(message, Mapping):
         return dict(message)
@@ -87,7 +88,7 @@ def message_to_dict(message: Any) -> dict:
 
 def _normalise_audio(audio: Any) -> Any:
     # MiMo sends "expires_at": null and "transcript": null; LiteLLM's audio type requires an
-    # int and a str, so ModelResponse(**mimo_json) fails on every TTS answer (litellm-notes.md).
+    # int and a str, so ModelResponse(**mimo_json) fails on every TTS answer (docs/litellm-internals.md).
     if not isinstance(audio, dict):
         return audio
     return {**audio, "expires_at": audio.get("expires_at") or 0, "transcript": audio.get("transcript") or ""}
@@ -147,7 +148,7 @@ class StreamTranslator:
 
     One reordering: MiMo sends its usage chunk (empty ``choices``) *after* the finish chunk,
     and LiteLLM drops everything after the finish chunk and re-counts tokens itself
-    (litellm-notes.md, Streaming). So a chunk carrying ``finish_reason`` is held until the
+    (docs/litellm-internals.md, Streaming). So a chunk carrying ``finish_reason`` is held until the
     usage chunk (or the end of the stream) and released right after it.
     """
 

@@ -1,6 +1,6 @@
 """MiMo error bodies -> LiteLLM exceptions.
 
-MiMo's error bodies come in several shapes (see the error table in mimo-api.md):
+MiMo's error bodies come in several shapes (see the error table in docs/mimo-api.md):
 ``{"error": {"code": "400", "message": "Param Incorrect", "param": "<the real reason>"}}``,
 an unwrapped ``{"type": "server_error", "message": ...}`` on 402, an openresty HTML page on
 404, and, for ``stream: true`` requests, the same JSON framed as ``data:{...}``.
@@ -37,7 +37,7 @@ def parse_error_body(body: str) -> tuple[str, str | None]:
     """Return ``(reason, code)`` for any MiMo error body: the text a user should read, and
     MiMo's ``error.code`` (a string) if there was one."""
     text = body.strip()
-    if text.startswith("data:"):  # SSE-framed error on a stream request (mimo-api.md)
+    if text.startswith("data:"):  # SSE-framed error on a stream request (docs/mimo-api.md)
         text = text[len("data:") :].strip().split("\n", 1)[0]
     try:
         data = json.loads(text)
@@ -73,14 +73,14 @@ def from_response(
     model: str,
     api_key: str | None = None,
     headers: Mapping[str, str] | None = None,
-    retired_hint: str | None = None,
+    unknown_model_hint: str | None = None,
 ) -> Exception:
-    """The LiteLLM exception for one MiMo error answer. ``retired_hint`` is added when MiMo
-    says it does not know the model (a retired model)."""
+    """The LiteLLM exception for one MiMo error answer. ``unknown_model_hint`` is added when MiMo
+    says it does not know the model."""
     reason, code = parse_error_body(body)
     reason = redact(reason, api_key)
-    if retired_hint and _UNKNOWN_MODEL.search(reason):
-        reason = f"{reason}. {retired_hint}"
+    if unknown_model_hint and _UNKNOWN_MODEL.search(reason):
+        reason = f"{reason}. {unknown_model_hint}"
     response = httpx.Response(
         status,
         headers=dict(headers or {}),
@@ -145,7 +145,7 @@ def from_stream_event(error: Mapping, *, model: str, api_key: str | None = None)
 def bad_request(message: str, *, model: str) -> litellm.BadRequestError:
     """A caller mistake found before anything is sent: OpenAI's invalid_request_error."""
     error = litellm.BadRequestError(message=message, model=model, llm_provider=PROVIDER)
-    error.type = "invalid_request_error"  # the proxy's audio routes read e.type (litellm-notes.md)
+    error.type = "invalid_request_error"  # the proxy's audio routes read e.type (docs/litellm-internals.md)
     return error
 
 
@@ -156,18 +156,24 @@ def malformed_upstream(message: str, *, model: str) -> litellm.APIError:
     return error
 
 
-_OPENAI_TYPES = {400: "invalid_request_error", 401: "authentication_error", 402: "insufficient_quota",
-                 403: "permission_error", 404: "not_found_error", 408: "timeout_error", 429: "rate_limit_error"}
+_OPENAI_TYPES = {401: "authentication_error", 403: "permission_error", 429: "rate_limit_error"}
+
+
+def openai_type(status: int) -> str:
+    """The ``error.type`` LiteLLM's chat route gives an exception that carries none
+    (``proxy/common_utils/openai_error_payload.py``), so audio errors read like chat errors."""
+    return _OPENAI_TYPES.get(status) or ("invalid_request_error" if status < 500 else "internal_server_error")
 
 
 def with_openai_type(exc: Exception) -> Exception:
     """Give an exception OpenAI's ``error.type`` if it has none: the proxy's audio routes build
-    the error body with ``getattr(e, "type", ...)`` and would otherwise send null (litellm-notes.md)."""
+    the error body with ``getattr(e, "type", ...)`` and would otherwise send null
+    (docs/litellm-internals.md, "Audio routes")."""
     if getattr(exc, "type", None):
         return exc
     status = getattr(exc, "status_code", None)
     try:
-        exc.type = _OPENAI_TYPES.get(int(status), "api_error") if status is not None else "api_error"
+        exc.type = openai_type(int(status) if status is not None else 500)
     except (AttributeError, TypeError, ValueError):
         pass
     return exc

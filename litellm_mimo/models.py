@@ -1,19 +1,36 @@
-"""The catalogue: everything the package knows about MiMo's models (mimo-api.md, "Models,
-context, prices, lifecycle"). Cost tracking, model info, the proxy's model list and the
-renamed-model aliases all read from here.
+"""The catalogue: everything the package knows about MiMo's models, and what it does not know
+(docs/mimo-api.md, "Models"). Cost tracking, model info, the proxy's model list, the retirement
+rules and the pre-flight checks all read from here.
+
+Lifecycle is computed, never flagged by hand: each model carries the dates Xiaomi announced
+(Beijing time) and its direct successor, and whether it is retired is decided by ``today()``.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta, timezone
+
+from . import errors
 
 logger = logging.getLogger("litellm_mimo")
 
 PROVIDER = "xiaomi"
 ONE_M_SUFFIX = "[1m]"
 ONE_M_CONTEXT = 1_048_576
+BEIJING = timezone(timedelta(hours=8))
+TODAY_ENV = "LITELLM_MIMO_TODAY"  # YYYY-MM-DD: pins "today" (tests, and reproducing a report)
+UPGRADE_ENV = "XIAOMI_UPGRADE_RETIRED"
+MODELS_ENV = "XIAOMI_MODELS"
+
+
+def today() -> date:
+    """Today's date in Beijing, where Xiaomi's dates are given; ``LITELLM_MIMO_TODAY`` pins it."""
+    pinned = os.environ.get(TODAY_ENV)
+    return date.fromisoformat(pinned) if pinned else datetime.now(BEIJING).date()
 
 
 @dataclass(frozen=True)
@@ -22,23 +39,29 @@ class MiMoModel:
     mode: str  # LiteLLM's mode: "chat", "audio_speech" or "audio_transcription"
     max_input_tokens: int | None = None
     max_output_tokens: int | None = None
-    # USD per 1M tokens, as Xiaomi publishes them; None = no published price (cost unknown).
+    # USD per 1M tokens as Xiaomi publishes them; None = no published price (the cost stays unknown).
     input_price: float | None = None
     cached_input_price: float | None = None
     output_price: float | None = None
+    audio_second_price: float | None = None  # USD per second of audio (MiMo's usage.seconds)
     reasoning: bool = False
     tools: bool = False
     vision: bool = False
     audio_input: bool = False
-    status: str = "current"  # "current" or "retired"
-    launched: str | None = None  # dates as Xiaomi gives them (Beijing time)
-    retired_on: str | None = None
-    use_instead: str | None = None
+    prompt_caching: bool = False
+    web_search: bool = False
+    launched: date | None = None  # None: Xiaomi gave no date we know of
+    retires: date | None = None  # the first day Xiaomi no longer serves the id
+    successor: str | None = None  # Xiaomi's named replacement (itself possibly retired later)
     refused_params: tuple[str, ...] = ()  # fields MiMo's docs say this model does not accept
+    catalogued: bool = True  # False: an id the package knows nothing about (XIAOMI_MODELS, discovered)
 
     @property
     def priced(self) -> bool:
-        return self.input_price is not None and self.output_price is not None
+        return self.audio_second_price is not None or (self.input_price is not None and self.output_price is not None)
+
+    def retired(self, on: date | None = None) -> bool:
+        return self.retires is not None and (on or today()) >= self.retires
 
     def litellm_info(self) -> dict:
         """The entry for ``litellm.register_model`` (key ``xiaomi/<id>``)."""
@@ -47,17 +70,21 @@ class MiMoModel:
             info["max_input_tokens"] = self.max_input_tokens
         if self.max_output_tokens:
             info["max_output_tokens"] = info["max_tokens"] = self.max_output_tokens
-        if self.priced:
+        if self.input_price is not None and self.output_price is not None:
             info["input_cost_per_token"] = self.input_price / 1e6
             info["output_cost_per_token"] = self.output_price / 1e6
             if self.cached_input_price is not None:
                 info["cache_read_input_token_cost"] = self.cached_input_price / 1e6
+        if self.audio_second_price is not None:
+            info["input_cost_per_second"] = self.audio_second_price
         info.update(
             supports_reasoning=self.reasoning,
             supports_function_calling=self.tools,
             supports_tool_choice=self.tools,
             supports_vision=self.vision,
             supports_audio_input=self.audio_input,
+            supports_prompt_caching=self.prompt_caching,
+            supports_web_search=self.web_search,
         )
         return info
 
@@ -65,9 +92,14 @@ class MiMoModel:
 _PRO = dict(input_price=0.435, cached_input_price=0.0036, output_price=0.87)
 _FLASH = dict(input_price=0.14, cached_input_price=0.0028, output_price=0.28)
 _CHAT = dict(mode="chat", max_input_tokens=ONE_M_CONTEXT, max_output_tokens=131_072, reasoning=True, tools=True)
-_V26 = dict(_CHAT, launched="2026-09-22")
+# V2.6 capabilities as a gateway probed them at launch (docs/mimo-api.md, "V2.6").
+_V26 = dict(_CHAT, vision=True, audio_input=True, prompt_caching=True, web_search=True, launched=date(2026, 9, 22))
+_V25_RETIRES = dict(retires=date(2026, 10, 21))
+_V2_RETIRES = dict(retires=date(2026, 6, 30))
 _TTS = dict(mode="audio_speech", max_output_tokens=8_192, input_price=0.0, cached_input_price=0.0, output_price=0.0,
             refused_params=("thinking", "tools", "tool_choice", "stop", "response_format"))  # free for now
+# Reported twice, independently: USD 0.074 per audio hour (docs/mimo-api.md, "Models").
+ASR_PRICE_PER_SECOND = 0.074 / 3600
 
 CATALOGUE: dict[str, MiMoModel] = {
     m.id: m
@@ -75,56 +107,115 @@ CATALOGUE: dict[str, MiMoModel] = {
         MiMoModel("mimo-v2.6-pro", **_V26, **_PRO),
         MiMoModel("mimo-v2.6-flash", **_V26, **_FLASH),
         MiMoModel("mimo-v2.6-pro-ultraspeed", **_V26),  # "1M / 128K", priced by contract: no price here
-        MiMoModel("mimo-v2.5-pro", **_CHAT, **_PRO, status="retired", retired_on="2026-10-21",
-                  use_instead="mimo-v2.6-pro"),
-        MiMoModel("mimo-v2.5", **_CHAT, **_FLASH, vision=True, audio_input=True, status="retired",
-                  retired_on="2026-10-21", use_instead="mimo-v2.6-flash"),
+        MiMoModel("mimo-v2.5-pro", **_CHAT, **_PRO, **_V25_RETIRES, successor="mimo-v2.6-pro"),
+        MiMoModel("mimo-v2.5", **_CHAT, **_FLASH, vision=True, audio_input=True, **_V25_RETIRES,
+                  successor="mimo-v2.6-flash"),
+        MiMoModel("mimo-v2-pro", mode="chat", **_V2_RETIRES, successor="mimo-v2.5-pro"),
+        MiMoModel("mimo-v2-flash", mode="chat", max_input_tokens=262_144, max_output_tokens=65_536,
+                  input_price=0.10, cached_input_price=0.01, output_price=0.30, **_V2_RETIRES, successor="mimo-v2.5"),
+        MiMoModel("mimo-v2-omni", mode="chat", **_V2_RETIRES, successor="mimo-v2.5"),
+        MiMoModel("mimo-v2-tts", mode="audio_speech", **_V2_RETIRES, successor="mimo-v2.5-tts"),
         MiMoModel("mimo-v2.5-tts", **_TTS),
         MiMoModel("mimo-v2.5-tts-voicedesign", **_TTS),
         MiMoModel("mimo-v2.5-tts-voiceclone", **_TTS),
-        MiMoModel("mimo-v2.5-asr", mode="audio_transcription", audio_input=True),  # price only "reported"
+        MiMoModel("mimo-v2.5-asr", mode="audio_transcription", audio_input=True,
+                  audio_second_price=ASR_PRICE_PER_SECOND),
     )
 }
 for _base in ("mimo-v2.6-pro", "mimo-v2.5-pro"):
-    CATALOGUE[_base + ONE_M_SUFFIX] = replace(CATALOGUE[_base], id=_base + ONE_M_SUFFIX, max_input_tokens=ONE_M_CONTEXT)
+    CATALOGUE[_base + ONE_M_SUFFIX] = replace(
+        CATALOGUE[_base], id=_base + ONE_M_SUFFIX, successor=CATALOGUE[_base].successor and
+        CATALOGUE[_base].successor + ONE_M_SUFFIX)
 
-# V2 names Xiaomi auto-routed from 2026-06-18 (at V2.5 prices) and stopped resolving on 2026-06-30.
-RENAMED = {
-    "mimo-v2-flash": "mimo-v2.5",
-    "mimo-v2-omni": "mimo-v2.5",
-    "mimo-v2-pro": "mimo-v2.5-pro",
-    "mimo-v2-tts": "mimo-v2.5-tts",
-}
-_warned_renames: set[str] = set()
+
+def lookup(model_id: str) -> MiMoModel:
+    """What the package knows of an id (any case): the catalogue entry, else the entry of the id
+    without its ``[1m]`` suffix (with the 1M context), else an uncatalogued, unpriced chat model."""
+    model_id = model_id.lower()
+    if model_id in CATALOGUE:
+        return CATALOGUE[model_id]
+    if model_id.endswith(ONE_M_SUFFIX) and model_id[: -len(ONE_M_SUFFIX)] in CATALOGUE:
+        base = CATALOGUE[model_id[: -len(ONE_M_SUFFIX)]]
+        successor = base.successor and base.successor + ONE_M_SUFFIX
+        return replace(base, id=model_id, max_input_tokens=ONE_M_CONTEXT, successor=successor)
+    return MiMoModel(model_id, mode="chat", catalogued=False)
+
+
+def current_successor(model: MiMoModel, on: date | None = None) -> MiMoModel:
+    """The model Xiaomi serves in place of ``model`` on that day: its successor, the successor's
+    successor, ... until one that is not retired."""
+    on = on or today()
+    seen = {model.id}
+    while model.retired(on) and model.successor and model.successor not in seen:
+        model = lookup(model.successor)
+        seen.add(model.id)
+    return model
+
+
+_warned: set[tuple[str, str]] = set()
+
+
+def _warn_once(kind: str, model_id: str, message: str, *args: object) -> None:
+    if (kind, model_id) not in _warned:
+        _warned.add((kind, model_id))
+        logger.warning(message, *args)
+
+
+def upgrading_retired() -> bool:
+    return os.environ.get(UPGRADE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def upstream_id(model_id: str) -> str:
-    """The id MiMo receives for ``xiaomi/<model_id>``: verbatim, except a renamed V2 id, which
-    is sent as its successor (with a deprecation warning, once per id and process)."""
-    successor = RENAMED.get(model_id)
-    if successor is None:
-        return model_id
-    if model_id not in _warned_renames:
-        _warned_renames.add(model_id)
-        logger.warning(
-            "MiMo model %s was renamed: Xiaomi routed it to %s from 2026-06-18 and stopped resolving "
-            "it on 2026-06-30. Sending %s instead (priced as it); update your configuration.",
-            model_id, successor, successor,
-        )
-    return successor
+    """The id MiMo receives for ``xiaomi/<model_id>``: lowercase (MiMo wants lowercase ids).
+
+    A retired model is refused here, before anything is sent, with a ``BadRequestError`` (400:
+    LiteLLM's Router never cools a deployment down for a 400, so one caller's retired id does not
+    lock out everyone else on a shared ``xiaomi/*`` deployment). With ``XIAOMI_UPGRADE_RETIRED=1``
+    (read at each call) its current successor is sent instead. A model whose retirement is
+    announced but not reached is sent as asked, with one warning per process.
+    """
+    model = lookup(model_id)
+    on = today()
+    if not model.retired(on):
+        if model.retires is not None:
+            _warn_once("deprecated", model.id, "MiMo model %s will be retired by Xiaomi on %s; move to %s before then.",
+                       model.id, model.retires, current_successor(model, model.retires).id)
+        return model.id
+    successor = current_successor(model, on)
+    if upgrading_retired() and successor is not model and not successor.retired(on):
+        _warn_once("upgraded", model.id, "MiMo model %s was retired by Xiaomi on %s; sending %s instead (%s=1), "
+                   "priced as it. Update your configuration.", model.id, model.retires, successor.id, UPGRADE_ENV)
+        return successor.id
+    raise errors.bad_request(retirement_notice(model, successor), model=model_id)
 
 
-def retirement_notice(model_id: str) -> str | None:
-    """What to tell a user whose request for a retired model MiMo refused."""
-    model = CATALOGUE.get(model_id)
-    if model is None or model.status != "retired":
+def retirement_notice(model: MiMoModel, successor: MiMoModel) -> str:
+    return (f"MiMo model {model.id} was retired by Xiaomi on {model.retires} and no longer answers; "
+            f"use {successor.id} instead (or set {UPGRADE_ENV}=1 to have it sent in its place).")
+
+
+def audio_cost(model_id: str, usage: object, model_info: Mapping | None = None) -> float | None:
+    """USD for an answer of a model priced per second of audio, from MiMo's ``usage.seconds``; a
+    proxy deployment's ``model_info.input_cost_per_second`` overrides the catalogue's price."""
+    model = lookup(model_id)
+    if model.mode != "audio_transcription":
         return None
-    return (f"{model_id} was retired by Xiaomi on {model.retired_on}; use {model.use_instead} instead "
-            f"(same prices).")
+    price = (model_info or {}).get("input_cost_per_second", model.audio_second_price)
+    seconds = usage.get("seconds") if isinstance(usage, Mapping) else None
+    if price is None or not isinstance(seconds, (int, float)):
+        return None
+    return seconds * float(price)
 
 
-def check_request(model_id: str, body: dict) -> str | None:
-    """A rule from MiMo's docs that this request breaks, as a message; None if it is fine."""
+def unknown_model_hint(model_id: str) -> str:
+    """What to add when MiMo answers that it does not know an id."""
+    mode = lookup(model_id).mode
+    return (f"The {mode} models this package knows as current: {', '.join(models_of_mode(mode))} "
+            f"(Xiaomi may have retired {model_id} since this release).")
+
+
+def check_request(model_id: str, body: Mapping) -> str | None:
+    """A rule from MiMo's docs that this chat request breaks, as a message; None if it is fine."""
     model = lookup(model_id)
     refused = [p for p in model.refused_params if p in body]
     if refused:
@@ -135,40 +226,56 @@ def check_request(model_id: str, body: dict) -> str | None:
         value = body.get(name)
         if limit and isinstance(value, int) and not 1 <= value <= limit:
             return f"{name}={value} is out of range for {model_id}: MiMo accepts 1 to {limit}."
+    messages = body.get("messages") or []
+    if model.mode == "audio_speech" and not any(_role(m) == "assistant" for m in messages) \
+            and not (body.get("audio") or {}).get("optimize_text_preview"):
+        return (f"{model_id} is a text-to-speech model: it speaks the text of an assistant message, and this "
+                f"request has none. Use litellm.speech(), or add {{'role': 'assistant', 'content': <text>}}.")
+    if model.mode == "audio_transcription" and not any(_has_input_audio(m) for m in messages):
+        return (f"{model_id} is a speech-recognition model: it needs a user message with an input_audio part, "
+                "and this request has none. Use litellm.transcription(), or send the audio as an input_audio part.")
     return None
 
 
-def lookup(model_id: str) -> MiMoModel:
-    """What the package knows of an id: the catalogue entry, else the entry of the id without
-    its ``[1m]`` suffix (with the 1M context), else an unpriced chat model."""
-    model_id = RENAMED.get(model_id, model_id)
-    if model_id in CATALOGUE:
-        return CATALOGUE[model_id]
-    if model_id.endswith(ONE_M_SUFFIX) and model_id[: -len(ONE_M_SUFFIX)] in CATALOGUE:
-        base = CATALOGUE[model_id[: -len(ONE_M_SUFFIX)]]
-        return replace(base, id=model_id, max_input_tokens=ONE_M_CONTEXT)
-    return MiMoModel(model_id, mode="chat")
+def _role(message: object) -> object:
+    return message.get("role") if isinstance(message, Mapping) else getattr(message, "role", None)
+
+
+def _has_input_audio(message: object) -> bool:
+    content = message.get("content") if isinstance(message, Mapping) else getattr(message, "content", None)
+    return _role(message) == "user" and isinstance(content, list) and any(
+        isinstance(part, Mapping) and part.get("type") == "input_audio" for part in content)
+
+
+def models_of_mode(mode: str) -> list[str]:
+    """Current catalogue ids of one mode, for error messages that name the right models."""
+    return [m.id for m in list_models() if m.mode == mode]
 
 
 def configured_ids() -> list[str]:
     """Extra ids from ``XIAOMI_MODELS`` (comma-separated)."""
-    return [m.strip() for m in os.environ.get("XIAOMI_MODELS", "").split(",") if m.strip()]
+    return [m.strip().lower() for m in os.environ.get(MODELS_ENV, "").split(",") if m.strip()]
 
 
-def list_models() -> list[MiMoModel]:
-    """Every model this package serves: the catalogue plus ``XIAOMI_MODELS``."""
+def list_models(include_retired: bool = False) -> list[MiMoModel]:
+    """Every model this package serves today: the catalogue plus ``XIAOMI_MODELS``, retired ones
+    left out unless asked for."""
     known = dict(CATALOGUE)
     for model_id in configured_ids():
         known.setdefault(model_id, lookup(model_id))
-    return list(known.values())
+    on = today()
+    return [m for m in known.values() if include_retired or not m.retired(on)]
 
 
 def litellm_model_map() -> dict[str, dict]:
-    """``xiaomi/<id>`` -> LiteLLM model info, for ``litellm.register_model``: priced models
-    only, since LiteLLM takes a registered model without prices as free, and an unpublished
-    price must stay unknown. Renamed V2 ids carry their successor's info (priced as it)."""
-    entries = {f"{PROVIDER}/{m.id}": m.litellm_info() for m in list_models() if m.priced}
-    for old, new in RENAMED.items():
-        if lookup(new).priced:
-            entries[f"{PROVIDER}/{old}"] = lookup(new).litellm_info()
+    """``xiaomi/<id>`` -> LiteLLM model info, for ``litellm.register_model``: priced models only,
+    since LiteLLM takes a registered model without prices as free, and an unpublished price must
+    stay unknown. A retired id carries its current successor's info: the only way it is still
+    served is ``XIAOMI_UPGRADE_RETIRED``, which sends the successor, priced as it (LiteLLM prices
+    a call by the id it was made with)."""
+    entries = {}
+    for model in list_models(include_retired=True):
+        served = current_successor(model)
+        if served.priced:
+            entries[f"{PROVIDER}/{model.id}"] = served.litellm_info()
     return entries

@@ -12,7 +12,7 @@
      and ``reasoning_effort`` for custom providers, and its OpenAI-like mapping silently drops
      ``user``. Adding them to ``allowed_openai_params`` for ``xiaomi/`` calls only is the scoped
      way through; widening LiteLLM's shared OpenAI-like list would change every other custom
-     provider (litellm-notes.md, "Param gate").
+     provider (docs/litellm-internals.md, "Param gate").
    - ``speech``, ``transcription``, ``embedding`` and their async twins (``audio.py``): LiteLLM
      has no hook for a custom provider's audio, and the Router calls these by attribute;
    - inside the proxy, ``get_provider_models``, so ``/v1/models`` lists every ``xiaomi/<id>``.
@@ -28,7 +28,7 @@ from typing import Any
 
 import litellm
 
-from . import audio, models
+from . import audio, discovery, models, provider
 from .provider import handler
 
 PROVIDER = models.PROVIDER
@@ -60,9 +60,17 @@ def wrap(module_name: str, attribute: str, make_wrapper: Callable[[Callable], Ca
     setattr(module, attribute, wrapper)
 
 
+def ensure_registered() -> None:
+    """Register the catalogue again if LiteLLM's cost map was replaced since (``litellm.model_cost =
+    ...`` drops every entry ``register_model`` made; LiteLLM's own reload replays them)."""
+    if _registered_models and _registered_models[0] not in litellm.model_cost:
+        litellm.register_model(models.litellm_model_map())
+
+
 def _completion_wrapper(original: Callable) -> Callable:
     def completion(*args: Any, **kwargs: Any) -> Any:
         if is_mimo_call(args, kwargs):
+            ensure_registered()
             sent = [p for p in PASSTHROUGH_PARAMS if kwargs.get(p) is not None]
             if sent:
                 allowed = list(kwargs.get("allowed_openai_params") or [])
@@ -74,13 +82,26 @@ def _completion_wrapper(original: Callable) -> Callable:
 
 def _provider_models_wrapper(original: Callable) -> Callable:
     # The proxy expands a `xiaomi/*` deployment in /v1/models through get_provider_models,
-    # which knows only LiteLLM's built-in providers: answer for ours from the catalogue.
+    # which knows only LiteLLM's built-in providers: answer for ours.
     def get_provider_models(provider: str, litellm_params: Any = None) -> Any:
         if provider == PROVIDER:
-            return [f"{PROVIDER}/{m.id}" for m in models.list_models()]
+            return [f"{PROVIDER}/{model_id}" for model_id in served_ids(litellm_params)]
         return original(provider=provider, litellm_params=litellm_params)
 
     return get_provider_models
+
+
+def served_ids(litellm_params: Any = None) -> list[str]:
+    """The ids a ``xiaomi/*`` deployment serves today: the catalogue's current models,
+    ``XIAOMI_MODELS``, and what MiMo itself listed for the deployment's key at the last
+    background fetch (retired ids never)."""
+    ids = [m.id for m in models.list_models()]
+    params = litellm_params if isinstance(litellm_params, dict) else dict(getattr(litellm_params, "__dict__", {}) or {})
+    api_key = provider.find_api_key(params.get("api_key"))
+    if api_key:
+        listed = discovery.discovery.listed(provider.resolve_api_base(params.get("api_base")), api_key)
+        ids += [i for i in listed if i not in ids and not models.lookup(i).retired()]
+    return ids
 
 
 def register() -> None:

@@ -21,8 +21,16 @@ API_BASE_ENV = "XIAOMI_API_BASE"
 DEFAULT_TIMEOUT = 600.0
 
 
+def find_api_key(api_key: str | None = None) -> str | None:
+    """The key given, else the first variable of ``API_KEY_ENV`` that is set. A proxy config's
+    ``os.environ/NAME`` that LiteLLM has not resolved yet is read here."""
+    if isinstance(api_key, str) and api_key.startswith("os.environ/"):
+        api_key = os.environ.get(api_key[len("os.environ/"):])
+    return api_key or next((os.environ[name] for name in API_KEY_ENV if os.environ.get(name)), None)
+
+
 def resolve_api_key(api_key: str | None, model: str) -> str:
-    key = api_key or next((os.environ[name] for name in API_KEY_ENV if os.environ.get(name)), None)
+    key = find_api_key(api_key)
     if not key:
         raise litellm.AuthenticationError(
             message="No MiMo API key: pass api_key=... or set XIAOMI_API_KEY "
@@ -45,7 +53,7 @@ def _timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
 
 class _Clients:
     """Pooled httpx clients: one per thread for sync calls, one per event loop for async.
-    A client per call costs ~20 ms of TLS set-up (litellm-notes.md, measured traps)."""
+    A client per call costs ~20 ms of TLS set-up (docs/litellm-internals.md, "Performance")."""
 
     def __init__(self) -> None:
         self._local = threading.local()
@@ -155,8 +163,9 @@ class Call:
 
     def __init__(self, model: str, messages: list, api_base: str | None, api_key: str | None,
                  optional_params: Mapping[str, Any], headers: Mapping[str, str] | None,
-                 timeout: Any, logging_obj: Any) -> None:
+                 timeout: Any, logging_obj: Any, litellm_params: Mapping[str, Any] | None = None) -> None:
         self.model = model
+        self.model_info = (litellm_params or {}).get("model_info") or {}
         self.body = chat.build_request(model, messages, optional_params)
         self.api_key = resolve_api_key(api_key, model)
         self.url = resolve_api_base(api_base) + "/chat/completions"
@@ -185,7 +194,7 @@ class Call:
         return errors.from_response(
             response.status_code, body.decode("utf-8", "replace"), model=self.model,
             api_key=self.api_key, headers=response.headers,
-            retired_hint=models.retirement_notice(self.body["model"]),
+            unknown_model_hint=models.unknown_model_hint(self.body["model"]),
         )
 
     def parse(self, response: httpx.Response, body: bytes, model_response: Any) -> Any:
@@ -206,7 +215,11 @@ class Call:
                 f"MiMo answered with a body that is not JSON: {text[:200]!r}", model=self.model
             ) from None
         del text
-        return chat.parse_response(data, model_response, model=self.model)
+        response = chat.parse_response(data, model_response, model=self.model)
+        cost = models.audio_cost(self.body["model"], data.get("usage"), self.model_info)
+        if cost is not None:  # LiteLLM would price input_cost_per_second by response time, not audio
+            response._hidden_params["response_cost"] = cost
+        return response
 
     def transport_error(self, exc: httpx.HTTPError) -> Exception:
         return errors.transport_error(exc, model=self.model, timeout=self.timeout.read)
@@ -222,7 +235,8 @@ class MiMoProvider(CustomLLM):
     def completion(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
                    encoding, api_key, logging_obj, optional_params, acompletion=None, litellm_params=None,
                    logger_fn=None, headers={}, timeout=None, client=None):
-        call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj)
+        call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj,
+                    litellm_params)
         http = self.clients.sync(client)
         try:
             response = http.send(call.request(http), stream=True)
@@ -233,7 +247,8 @@ class MiMoProvider(CustomLLM):
     async def acompletion(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
                           encoding, api_key, logging_obj, optional_params, acompletion=None, litellm_params=None,
                           logger_fn=None, headers={}, timeout=None, client=None):
-        call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj)
+        call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj,
+                    litellm_params)
         http = self.clients.async_(client)
         try:
             response = await http.send(call.request(http), stream=True)
@@ -246,7 +261,8 @@ class MiMoProvider(CustomLLM):
                   logger_fn=None, headers={}, timeout=None, client=None) -> Iterator:
         # Not a generator itself: the request goes out (and an HTTP error is raised) when
         # litellm.completion(stream=True) is called, as with OpenAI's own client.
-        call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj)
+        call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj,
+                    litellm_params)
         http = self.clients.sync(client)
         try:
             response = http.send(call.request(http), stream=True)
@@ -264,7 +280,8 @@ class MiMoProvider(CustomLLM):
                          logger_fn=None, headers={}, timeout=None, client=None) -> AsyncIterator:
         # LiteLLM wraps whatever this returns without awaiting it, so it must be an async
         # generator: the request goes out on the first iteration.
-        call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj)
+        call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj,
+                    litellm_params)
         http = self.clients.async_(client)
         try:
             response = await http.send(call.request(http), stream=True)

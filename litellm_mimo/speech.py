@@ -1,4 +1,4 @@
-"""``litellm.speech`` in MiMo's chat dialect (mimo-api.md, "Text-to-speech"): pure translation.
+"""``litellm.speech`` in MiMo's chat dialect (docs/mimo-api.md, "Text-to-speech"): pure translation.
 
 MiMo speaks only the ``assistant`` message; an optional ``user`` message before it carries the
 style instructions; ``audio: {"format", "voice"}`` picks the output. ``audio.py`` sends what
@@ -47,10 +47,15 @@ def plan(model: str, input: str | None, voice: object = None, instructions: str 
          response_format: str | None = None, speed: float | None = None, drop_params: bool = False) -> SpeechPlan:
     """Check a speech request and decide what MiMo receives. Raises ``invalid_request_error``
     (HTTP 400) for anything MiMo cannot do, before any request is sent."""
-    family = models.RENAMED.get(model, model)
 
     def refuse(message: str) -> Exception:
         return errors.bad_request(message, model=model)
+
+    family = models.upstream_id(model)  # refuses a retired model, or names its successor
+    known = models.lookup(family)
+    if known.catalogued and known.mode != "audio_speech":
+        raise refuse(f"{model} is not a text-to-speech model ({known.mode}): speech needs one of "
+                     f"{', '.join(models.models_of_mode('audio_speech'))}.")
 
     if not isinstance(input, str) or not input.strip():
         raise refuse("input is empty: give the text to speak.")
@@ -75,17 +80,24 @@ def plan(model: str, input: str | None, voice: object = None, instructions: str 
             logger.debug("MiMo voice design takes no voice: not sending voice=%r", voice)
     elif family.endswith("-voiceclone"):
         audio["voice"] = _voice_sample(voice, refuse)
-    else:
-        if voice is not None:
-            audio["voice"] = _preset_or_openai(voice, v2=model in models.RENAMED)
-            if audio["voice"] is None:
-                raise refuse(f"voice={voice!r} is not a MiMo voice. Use one of: {', '.join(PRESET_VOICES)} "
-                             f"(OpenAI's voice names map to mimo_default).")
-    return SpeechPlan(model, tuple(split_text(input)), audio, instructions or None, fmt, content_type)
+    elif voice is not None:
+        mimo_voice = _preset_or_openai(voice, v2=models.lookup(model).id == "mimo-v2-tts")
+        if mimo_voice is None:
+            raise refuse(f"voice={voice!r} is not a MiMo voice. Use one of: {', '.join(PRESET_VOICES)} "
+                         f"(OpenAI's voice names give MiMo's default voice).")
+        if mimo_voice is not _DEFAULT:
+            audio["voice"] = mimo_voice
+    return SpeechPlan(family, tuple(split_text(input)), audio, instructions or None, fmt, content_type)
 
 
-def _preset_or_openai(voice: object, v2: bool = False) -> str | None:
-    """MiMo's name for a preset or OpenAI voice (any case); None if it is neither."""
+# An OpenAI voice name leaves audio.voice out: MiMo then uses its default voice in every report,
+# while sending "mimo_default" was refused by v2.5 in one (docs/mimo-api.md, "Voices").
+_DEFAULT = object()
+
+
+def _preset_or_openai(voice: object, v2: bool = False) -> str | object | None:
+    """MiMo's name for a preset voice (any case), ``_DEFAULT`` for an OpenAI voice name, None if
+    it is neither."""
     if not isinstance(voice, str):
         return None
     presets = {v.lower(): v for v in PRESET_VOICES}
@@ -95,7 +107,7 @@ def _preset_or_openai(voice: object, v2: bool = False) -> str | None:
     if name.lower() in presets:
         return presets[name.lower()]
     if name.lower() in OPENAI_VOICES:
-        return "mimo_default"
+        return _DEFAULT
     return None
 
 
@@ -114,8 +126,8 @@ def _voice_sample(voice: object, refuse) -> str:
     if len(payload) > MAX_VOICE_SAMPLE_BASE64:
         raise refuse(f"voice sample is {len(payload):,} base64 characters; MiMo accepts at most "
                      f"{MAX_VOICE_SAMPLE_BASE64:,} (10 MB).")
-    try:
-        head = base64.b64decode(payload[:64], validate=True)
+    try:  # enough of the sample to find its first MPEG frames
+        head = base64.b64decode(payload[:(audiofile.MP3_SEARCH_BYTES * 2) // 3 * 4], validate=True)
     except (binascii.Error, ValueError):
         raise refuse("voice sample is not valid base64.") from None
     if audiofile.sniff(head) != VOICE_SAMPLE_TYPES[mime]:
@@ -199,9 +211,9 @@ def audio_data_url(path: str | Path) -> str:
     """``data:audio/wav;base64,...`` (or ``audio/mpeg``) for a local wav or mp3 file: the
     voice-clone sample for ``litellm.speech(model="xiaomi/mimo-v2.5-tts-voiceclone", voice=...)``."""
     data = Path(path).read_bytes()
-    kind = audiofile.sniff(data) or {".wav": "wav", ".mp3": "mp3"}.get(Path(path).suffix.lower())
+    kind = audiofile.sniff(data)
     if kind is None:
-        raise ValueError(f"{path}: MiMo takes wav or mp3 samples only")
+        raise ValueError(f"{path}: its bytes are not wav or mp3 audio, and MiMo takes wav or mp3 samples only")
     mime = "audio/wav" if kind == "wav" else "audio/mpeg"
     return f"data:{mime};base64,{base64.b64encode(data).decode()}"
 

@@ -1,6 +1,6 @@
 """One server-sent-events decoder for MiMo streams, fed line by line (sync and async alike).
 
-What it handles (mimo-api.md, Streaming): ``data:`` with or without a space after the colon,
+What it handles (docs/mimo-api.md, Streaming): ``data:`` with or without a space after the colon,
 comment lines such as the ``: PROCESSING`` keep-alive, ``data: [DONE]``, and an
 ``{"error": ...}`` event inside the stream.
 """

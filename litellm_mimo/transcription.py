@@ -1,4 +1,4 @@
-"""``litellm.transcription`` in MiMo's chat dialect (mimo-api.md, "Speech recognition"): pure
+"""``litellm.transcription`` in MiMo's chat dialect (docs/mimo-api.md, "Speech recognition"): pure
 translation. One user message with one ``input_audio`` part carrying a ``data:`` URL;
 ``asr_options.language``; plain text back. Files over MiMo's size limit are cut into pieces
 (WAV on sample frames, mp3 on MPEG frames), transcribed in order and joined.
@@ -43,6 +43,11 @@ def plan(model: str, file: object, language: str | None = None, prompt: str | No
     def refuse(message: str) -> Exception:
         return errors.bad_request(message, model=model)
 
+    upstream = models.upstream_id(model)  # refuses a retired model, or names its successor
+    known = models.lookup(upstream)
+    if known.catalogued and known.mode != "audio_transcription":
+        raise refuse(f"{model} is not a speech-recognition model ({known.mode}): transcription needs "
+                     f"{', '.join(models.models_of_mode('audio_transcription'))}.")
     fmt = response_format or "json"
     if fmt not in RESPONSE_FORMATS:
         raise refuse(f"response_format={response_format!r} is not supported: MiMo returns plain text only, "
@@ -60,12 +65,12 @@ def plan(model: str, file: object, language: str | None = None, prompt: str | No
         options["temperature"] = float(temperature)
 
     data, filename = read_file(file, refuse)
-    kind = audiofile.sniff(data) or {".wav": "wav", ".mp3": "mp3"}.get(Path(filename or "").suffix.lower())
-    if kind is None:
-        raise refuse(f"{filename or 'the file'} is not wav or mp3: MiMo accepts wav and mp3 audio only "
-                     "(audio/wav, audio/mpeg); convert it first.")
     if len(data) == 0:
         raise refuse("the audio file is empty.")
+    kind = audiofile.sniff(data)
+    if kind is None:
+        raise refuse(f"{filename or 'the file'} is not wav or mp3 audio (its bytes are neither a RIFF/WAVE file "
+                     "nor MPEG audio frames, whatever its name says): MiMo accepts wav and mp3 only; convert it first.")
     max_bytes = (max_data_url_chars - len(_prefix(kind))) // 4 * 3
     try:
         if len(data) <= max_bytes:
@@ -76,7 +81,7 @@ def plan(model: str, file: object, language: str | None = None, prompt: str | No
             pieces = tuple((piece,) for piece in audiofile.mp3_pieces(data, max_bytes))
     except audiofile.AudioFormatError as exc:
         raise refuse(f"cannot split this {kind} file into pieces MiMo accepts: {exc}.") from None
-    return TranscriptionPlan(model, kind, pieces, options, fmt)
+    return TranscriptionPlan(upstream, kind, pieces, options, fmt)
 
 
 def normalise_language(language: str, refuse) -> str:
@@ -101,12 +106,25 @@ def read_file(file: object, refuse) -> tuple[bytes | memoryview, str | None]:
         path = Path(file)
         return path.read_bytes(), name or path.name
     if hasattr(file, "read"):
-        data = file.read()
+        data = _read_keeping_position(file)
         if isinstance(data, str):
             raise refuse("the file was opened in text mode: open it with 'rb'.")
         return data, name or os.path.basename(str(getattr(file, "name", "") or "")) or None
     raise refuse(f"file must be bytes, a binary file object, a path object or a (name, content) tuple, "
                  f"not {type(file).__name__}.")
+
+
+def _read_keeping_position(file) -> object:
+    """Read a file object and put it back where it was: LiteLLM's Router retries a failed
+    transcription with the same file object, which must not arrive empty the second time."""
+    try:
+        start = file.tell()
+    except (AttributeError, OSError, ValueError):
+        return file.read()
+    try:
+        return file.read()
+    finally:
+        file.seek(start)
 
 
 def _prefix(kind: str) -> str:

@@ -2,8 +2,13 @@ import json
 import os
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no internet: never fetch the price map
+# The catalogue decides retirement by date: tests (and the proxies they start) live on one fixed
+# day, so CI does not change colour the day an announced retirement date passes.
+PINNED_TODAY = "2026-11-29"
+os.environ["LITELLM_MIMO_TODAY"] = PINNED_TODAY
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import litellm
 import pytest
@@ -16,9 +21,11 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 import litellm_mimo
+from tests.proxy import SHIPPED_CONFIG, Proxy
 from tests.standin import StandIn
 
-CASSETTES = Path(__file__).resolve().parent.parent / "cassettes"
+ROOT = Path(__file__).resolve().parent.parent
+CASSETTES = ROOT / "cassettes"
 REAL_API_BASE = "https://api.xiaomimimo.com/v1"
 # How cassettes are made: unset = replay only ("none"); "standin" = record against the local
 # stand-in; "real" = record against the real API with XIAOMI_API_KEY (README, "Re-recording").
@@ -92,3 +99,19 @@ def _registered():
     yield
     litellm.drop_params = drop_params
     litellm_mimo.register()
+
+
+@pytest.fixture(scope="session")
+def _shipped_session():
+    with StandIn() as mimo, Proxy(mimo.url, config=SHIPPED_CONFIG, cwd=ROOT) as proxy:
+        yield SimpleNamespace(mimo=mimo, proxy=proxy)
+
+
+@pytest.fixture
+def shipped(_shipped_session):
+    """The shipped proxy_config.yaml unchanged, started from the repository as the README does
+    (LiteLLM's default retries and cooldowns on), MiMo played by a stand-in; started once per run.
+    A test on it must leave no deployment cooling down: that is what these tests prove."""
+    _shipped_session.mimo.requests.clear()
+    _shipped_session.mimo.queued_faults.clear()
+    return _shipped_session

@@ -1,8 +1,7 @@
 """Run the real LiteLLM proxy as a subprocess on 127.0.0.1 for end-to-end tests: a free port,
 a health check, and always stopped by its PID (its whole process group, workers included).
 
-Also runnable: ``python -m tests.proxy`` starts the local MiMo stand-in and the proxy on the
-shipped ``proxy_config.yaml``, so chat, speech and transcription can be tried without a key.
+``python -m tests.tryout`` uses it to let a newcomer try everything without a key.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_CONFIG = ROOT / "proxy_config.yaml"
-MASTER_KEY = "sk-local-test-master"  # any value but sk-1234 (litellm-notes.md)
+MASTER_KEY = "sk-local-master"  # the README's; any value but sk-1234, which LiteLLM refuses
 LITELLM = Path(sys.executable).parent / "litellm"
 
 
@@ -45,18 +44,21 @@ class Proxy:
     """``with Proxy(upstream_url) as proxy: proxy.url ...``"""
 
     def __init__(self, upstream: str, config: dict | Path = SHIPPED_CONFIG, workers: int = 1,
-                 env: dict | None = None, cwd: Path | None = None, startup_timeout: float = 90) -> None:
+                 env: dict | None = None, cwd: Path | None = None, startup_timeout: float = 90,
+                 port: int | None = None, keep_files_in: Path | None = None) -> None:
         self.upstream = upstream
         self.workers = workers
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._tmp = tempfile.TemporaryDirectory(prefix="mimo-proxy-")
+        # Config and log go to a temporary directory, removed on close, unless kept elsewhere.
+        self._tmp = None if keep_files_in else tempfile.TemporaryDirectory(prefix="mimo-proxy-")
+        files = Path(keep_files_in or self._tmp.name)
         if isinstance(config, dict):
-            self.config_path = Path(self._tmp.name) / "config.yaml"
+            self.config_path = files / "config.yaml"
             self.config_path.write_text(yaml.safe_dump(config, allow_unicode=True))
         else:
             self.config_path = Path(config)
-        self.log_path = Path(self._tmp.name) / "proxy.log"
+        self.log_path = files / "proxy.log"
         self.env = {
             **os.environ,
             "XIAOMI_API_KEY": "test-key",
@@ -68,7 +70,7 @@ class Proxy:
             "LITELLM_MODE": "PRODUCTION",
             **(env or {}),
         }
-        self.cwd = cwd or Path(self._tmp.name)
+        self.cwd = cwd or files
         self.startup_timeout = startup_timeout
         self.process: subprocess.Popen | None = None
 
@@ -112,33 +114,11 @@ class Proxy:
 
     def close(self) -> None:
         self.stop()
-        self._tmp.cleanup()
+        if self._tmp is not None:
+            self._tmp.cleanup()
 
     def __enter__(self) -> "Proxy":
         return self.start()
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def main() -> None:
-    """Try the proxy offline: the stand-in plays MiMo."""
-    from tests.standin import StandIn
-
-    port = int(os.environ.get("PORT", "4000"))
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop the proxy on SIGTERM too
-    with StandIn() as mimo:
-        proxy = Proxy(mimo.url, cwd=ROOT)
-        proxy.port, proxy.url = port, f"http://127.0.0.1:{port}"
-        with proxy:
-            print(f"LiteLLM proxy on {proxy.url} (master key {MASTER_KEY}), MiMo played by the stand-in on {mimo.url}.")
-            print("Try the README's curl and openai examples with that key. Ctrl-C stops both.", flush=True)
-            try:
-                while proxy.process.poll() is None:
-                    time.sleep(0.5)
-            except KeyboardInterrupt:
-                pass
-
-
-if __name__ == "__main__":
-    main()

@@ -1,25 +1,37 @@
-"""A LiteLLM callback the e2e tests load into the proxy: it appends one JSON line per logged
-call (call type, model, cost, the calling key's hash) to $PROXY_CALLBACK_LOG."""
+"""A LiteLLM callback loaded into the proxies the tests and the offline try-out start: one JSON
+line per request to $PROXY_CALLBACK_LOG, for answers (call type, model, status 200, seconds,
+cost, the calling key's hash) and for refusals (model, status, seconds unknown)."""
 
 import json
 import os
+import time
 
 from litellm.integrations.custom_logger import CustomLogger
+
+
+def _write(record: dict) -> None:
+    with open(os.environ["PROXY_CALLBACK_LOG"], "a") as f:
+        f.write(json.dumps({**record, "at": time.time(), "pid": os.getpid()}) + "\n")
 
 
 class CallRecorder(CustomLogger):
     async def async_log_success_event(self, kwargs, response_obj, start_time, end_time):
         metadata = (kwargs.get("litellm_params") or {}).get("metadata") or {}
-        record = {
+        _write({
             "call_type": kwargs.get("call_type"),
             "model": kwargs.get("model"),
+            "status": 200,
+            "seconds": (end_time - start_time).total_seconds(),
             "response_cost": kwargs.get("response_cost"),
             "user_api_key_hash": metadata.get("user_api_key_hash"),
             "user_api_key_alias": metadata.get("user_api_key_alias"),
-            "pid": os.getpid(),
-        }
-        with open(os.environ["PROXY_CALLBACK_LOG"], "a") as f:
-            f.write(json.dumps(record) + "\n")
+        })
+
+    async def async_post_call_failure_hook(self, request_data, original_exception, user_api_key_dict,
+                                           traceback_str=None):
+        status = getattr(original_exception, "status_code", None) or getattr(original_exception, "code", None)
+        _write({"call_type": "failure", "model": (request_data or {}).get("model"), "status": int(status or 500),
+                "seconds": None})
 
 
 recorder = CallRecorder()

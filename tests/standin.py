@@ -1,4 +1,4 @@
-"""A local stand-in for the MiMo API, written to ../shared/mimo-api.md.
+"""A local stand-in for the MiMo API, written to docs/mimo-api.md.
 
 It answers ``POST /v1/chat/completions`` the way MiMo does (official example bodies, the
 stream transcript's framing, the real error bodies) for chat, TTS and ASR, so cassettes can
@@ -61,7 +61,7 @@ FAULTS: dict[str, tuple[int, object]] = {
     "503": (503, {"error": {"code": "503", "message": "Service overloaded, please retry later", "type": "server_error"}}),
 }
 # Faults that are not an error status: handled where the answer is built.
-OTHER_FAULTS = {"keepalive", "cut", "split", "instream-error", "sse-error", "notjson", "truncated", "nochoices", "slow",
+OTHER_FAULTS = {"reset", "keepalive", "cut", "split", "instream-error", "sse-error", "notjson", "truncated", "nochoices", "slow",
                 "timeout", "noaudio", "badaudio", "emptytext"}
 
 
@@ -130,6 +130,12 @@ class StandIn:
         self.gate_released: bool | None = None  # did the client release stream_gate in time?
         self.queued_faults: list[str] = []  # faults for the next requests, in order
         self.retry_after: str | None = "1"  # the Retry-After header on 429 answers
+        # GET {base}/models: what it lists, where (Xiaomi's docs say /v1/models; on the
+        # pay-as-you-go host /models was reported to be the one that works) and how slowly.
+        self.listed_models: list[str] = sorted(CHAT_MODELS - {"mimo-v2.6-pro[1m]"} | TTS_MODELS | ASR_MODELS)
+        self.models_path = "/v1/models"
+        self.models_delay = 0.0
+        self.list_requests: list[dict] = []  # the GETs of the model list (chat requests are in `requests`)
         self._lock = threading.Lock()
         self.server = _Server(("127.0.0.1", port), _Handler)
         self.server.daemon_threads = True
@@ -175,7 +181,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
-        # Headers and body in one write, no Nagle delay (litellm-notes.md, measured traps).
+        # Headers and body in one write, no Nagle delay (docs/litellm-internals.md, "Performance").
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, *args) -> None:  # quiet
@@ -207,16 +213,20 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def _key(self) -> str | None:
-        if self.headers.get("api-key"):  # api-key wins over Authorization (mimo-api.md)
+        if self.headers.get("api-key"):  # api-key wins over Authorization (docs/mimo-api.md)
             return self.headers["api-key"]
         auth = self.headers.get("Authorization", "")
         return auth[len("Bearer "):] if auth.startswith("Bearer ") else None
 
     # --- routes -------------------------------------------------------------------------
     def do_GET(self) -> None:
-        if self.path.rstrip("/") in ("/v1/models", "/models"):
-            ids = sorted(CHAT_MODELS - {"mimo-v2.6-pro[1m]"} | TTS_MODELS | ASR_MODELS)
-            return self._send(200, {"object": "list", "data": [{"id": i, "object": "model", "owned_by": "xiaomi"} for i in ids]})
+        standin = self.server.standin
+        if self.path.rstrip("/") == standin.models_path:
+            with standin._lock:
+                standin.list_requests.append({"path": self.path, "time": time.monotonic()})
+            time.sleep(standin.models_delay)
+            return self._send(200, {"object": "list", "data": [{"id": i, "object": "model", "owned_by": "xiaomi"}
+                                                               for i in standin.listed_models]})
         self._send(404, HTML_404)
 
     def do_POST(self) -> None:
@@ -236,6 +246,9 @@ class _Handler(BaseHTTPRequestHandler):
         if not key or key == INVALID_KEY:
             return self._send(401, json.dumps({"error": {"message": "Invalid API Key", "param": "Please provide valid API Key",
                                                          "code": "401", "type": "invalid_key"}}, indent=2))
+        if fault == "reset":  # MiMo unreachable mid-way: the connection closes with no answer
+            self.close_connection = True
+            return
         if fault == "timeout":
             time.sleep(float(self.headers.get("X-Standin-Delay", "5")))
         if fault in FAULTS:
@@ -252,7 +265,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._answer(*self._tts(body), body, fault)
         if model in ASR_MODELS:
             return self._answer(*self._asr(body), body, fault)
-        if model not in CHAT_MODELS:
+        if model not in CHAT_MODELS | set(self.server.standin.listed_models):
             return self._send(400, {"error": {"code": "400", "message": f"Unsupported model {model}"}})
         return self._answer(*self._chat(body), body, fault)
 

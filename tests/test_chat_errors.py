@@ -49,9 +49,10 @@ def test_invalid_key_is_authentication_error(mimo_api):
 
 def test_unsupported_model(mimo_api):
     with recorder.use_cassette("error_400_unsupported_model.yaml") as cass:
-        with pytest.raises(litellm.BadRequestError, match="Unsupported model mimo-v2.6"):
+        with pytest.raises(litellm.BadRequestError, match="Unsupported model mimo-v2.6") as caught:
             litellm.completion(model="xiaomi/mimo-v2.6", messages=HI, **creds(mimo_api))
     assert json.loads(cass.requests[0].body)["model"] == "mimo-v2.6"
+    assert "chat models this package knows as current: mimo-v2.6-pro, mimo-v2.6-flash" in str(caught.value)
 
 
 def test_sse_framed_error_on_a_stream_request(mimo_api, standin_only):

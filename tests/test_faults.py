@@ -1,4 +1,4 @@
-"""The fault matrix: every way MiMo fails (mimo-api.md), in-process and through the proxy.
+"""The fault matrix: every way MiMo fails (docs/mimo-api.md), in-process and through the proxy.
 
 For each fault: the right LiteLLM exception (proxy: HTTP status and OpenAI error shape with
 `error.type`), MiMo's reason in the message, no hang, no traceback, no key; transient faults
@@ -187,13 +187,25 @@ def retrying_proxy(mimo):
         yield running
 
 
-@pytest.mark.parametrize("fault", ["429", "500", "503", "timeout"])
-def test_router_retries_transient_faults(retrying_proxy, mimo, fault):
+@pytest.mark.parametrize("route", ["chat", "speech", "transcription"])
+@pytest.mark.parametrize("fault", ["429", "500", "503", "timeout", "reset"])
+def test_router_retries_transient_faults_on_every_route(retrying_proxy, mimo, fault, route):
     mimo.queued_faults = [fault]
-    response = post(retrying_proxy, "chat")
+    response = post(retrying_proxy, route)
     assert response.status_code == 200, response.text
-    assert response.json()["choices"][0]["message"]["content"] == "Echo: Hi"
     assert len(mimo.requests) == 2
+
+
+@pytest.mark.parametrize("fault", ["429", "500", "503", "timeout", "reset"])
+def test_same_fault_same_answer_on_every_route(proxy, mimo, fault):
+    """MiMo failing the same way gives chat, speech and transcription the same status and type."""
+    answers = {}
+    for route in ("chat", "speech", "transcription"):
+        mimo.queued_faults = [fault]
+        response = post(proxy, route)
+        answers[route] = (response.status_code, response.json()["error"]["type"])
+    assert len(set(answers.values())) == 1, answers
+    assert answers["chat"][0] >= 408
 
 
 @pytest.mark.parametrize("fault,status", [("400-invalid", 400), ("401", 401), ("403", 403), ("404", 404)])

@@ -12,6 +12,8 @@ import httpx
 import openai
 import pytest
 
+import litellm_mimo
+
 from tests.proxy import MASTER_KEY, ROOT, SHIPPED_CONFIG, Proxy, derived_config
 from tests.standin import StandIn
 
@@ -24,6 +26,8 @@ WEATHER_TOOL = {"type": "function", "function": {"name": "get_weather", "paramet
 @pytest.fixture(scope="module")
 def mimo():
     with StandIn() as standin:
+        # MiMo's own list names a model launched after this release, and a retired one.
+        standin.listed_models += ["mimo-v2.7-flash", "mimo-v2.5"]
         yield standin
 
 
@@ -41,6 +45,9 @@ def proxy(mimo, callback_log):
     # A deployment whose upstream id differs from its name (clients that need `[1m]` stripped).
     config["model_list"].append({"model_name": "mimo-v2.6-pro-1m-stripped", "litellm_params": {
         "model": "xiaomi/mimo-v2.6-pro[1m]", "upstream_model": "mimo-v2.6-pro", "api_key": "os.environ/XIAOMI_API_KEY"}})
+    # ASR at a contract price, given where LiteLLM users give prices: the deployment's model_info.
+    config["model_list"].append({"model_name": "asr-contract", "model_info": {"input_cost_per_second": 0.01},
+                                 "litellm_params": {"model": "xiaomi/mimo-v2.5-asr", "api_key": "os.environ/XIAOMI_API_KEY"}})
     env = {"PYTHONPATH": str(ROOT), "PROXY_CALLBACK_LOG": str(callback_log), "XIAOMI_MODELS": "mimo-v2.7-pro[1m]"}
     with Proxy(mimo.url, config=config, env=env) as running:
         yield running
@@ -118,7 +125,7 @@ def test_speech_formats(client, mimo, fmt, content_type):
     body = mimo.requests[0]["body"]
     assert body["messages"] == [{"role": "user", "content": "Warm and slow."},
                                 {"role": "assistant", "content": "Hello proxy."}]
-    assert body["audio"] == {"format": {"pcm": "pcm16"}.get(fmt, fmt), "voice": "mimo_default"}
+    assert body["audio"] == {"format": {"pcm": "pcm16"}.get(fmt, fmt)}  # alloy: MiMo's default voice
     assert r.response.headers["content-type"].startswith(content_type)
     if fmt == "wav":
         with wave.open(io.BytesIO(r.content)) as w:
@@ -156,10 +163,23 @@ def test_transcription_text_is_a_plain_text_body(proxy, mimo, client):
 # --- models and embeddings ----------------------------------------------------------------------
 
 
-def test_models_lists_bare_ids_1m_ids_and_xiaomi_models(client):
-    ids = {m.id for m in client.models.list().data}
-    assert {"mimo-v2.6-pro", "mimo-v2.5-tts", "mimo-v2.5-asr", "mimo-v2.6-pro[1m]", "mimo-v2.5-pro[1m]"} <= ids
-    assert {"xiaomi/mimo-v2.6-pro", "xiaomi/mimo-v2.6-pro[1m]", "xiaomi/mimo-v2.7-pro[1m]"} <= ids
+def test_models_lists_current_ids_what_mimo_lists_and_never_a_retired_one(client, mimo):
+    ids: set = set()
+    for _ in range(100):  # MiMo's own list is fetched in the background after the first request
+        ids = {m.id for m in client.models.list().data}
+        if "xiaomi/mimo-v2.7-flash" in ids:
+            break
+        time.sleep(0.1)
+    assert {"mimo-v2.6-pro", "mimo-v2.5-tts", "mimo-v2.5-asr", "mimo-v2.6-pro[1m]"} <= ids
+    assert {"xiaomi/mimo-v2.6-pro", "xiaomi/mimo-v2.6-pro[1m]", "xiaomi/mimo-v2.7-pro[1m]"} <= ids  # + XIAOMI_MODELS
+    assert "xiaomi/mimo-v2.7-flash" in ids  # launched after this release: listed by MiMo, so listed here
+    retired = {m.id for m in litellm_mimo.list_models(include_retired=True)} - {m.id for m in litellm_mimo.list_models()}
+    assert "mimo-v2.5" in retired and not ids & (retired | {f"xiaomi/{m}" for m in retired})
+    assert mimo.list_requests and mimo.list_requests[0]["path"] == "/v1/models"
+    # ... and it routes, its id forwarded verbatim
+    r = client.chat.completions.create(model="xiaomi/mimo-v2.7-flash", messages=HI)
+    assert r.choices[0].message.content == "Echo: Hi proxy"
+    assert mimo.requests[-1]["body"]["model"] == "mimo-v2.7-flash"
 
 
 def test_xiaomi_models_id_is_routable(client, mimo):
@@ -259,28 +279,117 @@ def test_every_route_is_logged_at_its_price_for_the_calling_key(proxy, client, c
     by_model = {r["model"]: r for r in records}
     assert by_model["mimo-v2.6-pro"]["response_cost"] > 0
     assert by_model["mimo-v2.5-tts"]["response_cost"] == 0.0  # free for now
-    # No published ASR price, so none in the catalogue. The proxy's Router registers every
-    # deployment in LiteLLM's cost map, and LiteLLM counts a model without prices as 0.0.
-    assert by_model["mimo-v2.5-asr"]["response_cost"] in (None, 0.0)
+    # Per second of audio, from MiMo's usage.seconds (4 for this clip): not 0, not by response time.
+    assert by_model["mimo-v2.5-asr"]["response_cost"] == pytest.approx(4 * 0.074 / 3600)
     keys = {r["user_api_key_hash"] for r in records}
     assert len(keys) == 1 and None not in keys  # speech and transcription land on the caller's key too
+
+
+def test_a_deployments_model_info_prices_asr(proxy, client, callback_log):
+    callback_log.write_text("")
+    with open(AUDIO / "good-morning-24k.wav", "rb") as f:
+        client.audio.transcriptions.create(model="asr-contract", file=f)
+    records = []
+    for _ in range(100):
+        records = [json.loads(line) for line in callback_log.read_text().splitlines()]
+        if records:
+            break
+        time.sleep(0.05)
+    assert records[0]["response_cost"] == pytest.approx(4 * 0.01)
+
+
+# --- the proxy's own key -------------------------------------------------------------------------
+
+ROUTES = [("POST", "/v1/chat/completions", {"json": {"model": "mimo-v2.6-pro", "messages": HI}}),
+          ("POST", "/v1/audio/speech", {"json": {"model": "mimo-v2.5-tts", "input": "x"}}),
+          ("POST", "/v1/audio/transcriptions", {"data": {"model": "mimo-v2.5-asr"}, "files": {"file": ("a.wav", b"RIFF")}}),
+          ("GET", "/v1/models", {})]
+
+
+@pytest.mark.parametrize("method,route,kwargs", ROUTES, ids=[r[1] for r in ROUTES])
+@pytest.mark.parametrize("headers,status,words", [
+    ({}, 401, "No api key passed in"),
+    ({"Authorization": "sk-local-master"}, 401, "Ensure Key has `Bearer ` prefix"),
+    # Without a database LiteLLM knows no key but the master key: any other is this 400.
+    ({"Authorization": "Bearer sk-wrong"}, 400, "No connected db"),
+], ids=["no-key", "no-bearer", "wrong-key"])
+def test_a_missing_or_wrong_proxy_key_is_a_json_error_never_a_500(shipped, method, route, kwargs, headers, status, words):
+    response = httpx.request(method, f"{shipped.proxy.url}{route}", headers=headers, timeout=30, **kwargs)
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert words in error["message"] and error["type"]
+    assert shipped.mimo.requests == []
+
+
+# --- caller mistakes, with the shipped config's retries and cooldowns ------------------------------
+
+WAV_FILE = ("a.wav", (AUDIO / "good-morning-24k.wav").read_bytes())
+CALLER_MISTAKES = [
+    # (route, JSON body or form data, file, words of the 400, a good call to the same deployment after)
+    ("/v1/chat/completions", {"model": "xiaomi/mimo-v2.5-pro", "messages": HI}, None, "retired by Xiaomi on 2026-10-21",
+     "chat xiaomi/mimo-v2.6-pro"),
+    ("/v1/chat/completions", {"model": "xiaomi/MiMo-V2-Flash", "messages": HI}, None, "retired by Xiaomi on 2026-06-30",
+     "chat xiaomi/mimo-v2.6-pro"),
+    ("/v1/chat/completions", {"model": "xiaomi/mimo-v2.5-pro[1m]", "messages": HI}, None, "use mimo-v2.6-pro[1m]",
+     "chat xiaomi/mimo-v2.6-pro"),
+    ("/v1/audio/speech", {"model": "xiaomi/mimo-v2-tts", "input": "x", "voice": "alloy"}, None, "use mimo-v2.5-tts",
+     "speech xiaomi/mimo-v2.5-tts"),
+    ("/v1/audio/speech", {"model": "mimo-v2.6-pro", "input": "x", "voice": "alloy"}, None,
+     "speech needs one of mimo-v2.5-tts, mimo-v2.5-tts-voicedesign, mimo-v2.5-tts-voiceclone", "chat mimo-v2.6-pro"),
+    ("/v1/audio/transcriptions", {"model": "mimo-v2.5-tts"}, WAV_FILE, "transcription needs mimo-v2.5-asr",
+     "speech mimo-v2.5-tts"),
+    ("/v1/audio/transcriptions", {"model": "mimo-v2.5-asr"}, ("notes.wav", b"Not audio at all.\n" * 50),
+     "whatever its name says", "transcription mimo-v2.5-asr"),
+    ("/v1/chat/completions", {"model": "mimo-v2.5-tts", "messages": HI}, None, "has none. Use litellm.speech()",
+     "speech mimo-v2.5-tts"),
+    ("/v1/chat/completions", {"model": "mimo-v2.5-asr", "messages": HI}, None, "has none. Use litellm.transcription()",
+     "transcription mimo-v2.5-asr"),
+]
+
+
+def good_call(client: openai.OpenAI, spec: str) -> None:
+    kind, model = spec.split()
+    if kind == "chat":
+        assert client.chat.completions.create(model=model, messages=HI).choices[0].message.content == "Echo: Hi proxy"
+    elif kind == "speech":
+        assert client.audio.speech.create(model=model, input="Hi.", voice="alloy").content[:4] == b"RIFF"
+    else:
+        assert client.audio.transcriptions.create(model=model, file=WAV_FILE).text.startswith("Good morning")
+
+
+@pytest.mark.parametrize("route,payload,file,words,after", CALLER_MISTAKES,
+                         ids=[f"{m[0].split('/')[-1]}-{m[1]['model']}-{i}" for i, m in enumerate(CALLER_MISTAKES)])
+def test_a_caller_mistake_is_a_400_twice_and_cools_nothing_down(shipped, route, payload, file, words, after):
+    """LiteLLM's Router cools a deployment down after a 401/404/429 from it, and then every caller
+    of it (all of `xiaomi/*`) gets 429: the package's refusals are 400s, sent before MiMo is asked."""
+    for _ in range(2):
+        kwargs = {"data": payload, "files": {"file": file}} if file else {"json": payload}
+        response = httpx.post(f"{shipped.proxy.url}{route}", headers={"Authorization": f"Bearer {MASTER_KEY}"},
+                              timeout=30, **kwargs)
+        error = assert_openai_error(response, 400, words)
+        assert error["type"] == "invalid_request_error"
+    assert shipped.mimo.requests == []
+    good_call(openai.OpenAI(base_url=f"{shipped.proxy.url}/v1", api_key=MASTER_KEY, max_retries=0, timeout=30), after)
 
 
 # --- the shipped config, as a user runs it ------------------------------------------------------
 
 
-@pytest.mark.parametrize("where", ["repository", "copied elsewhere"])
-def test_shipped_config_works_unchanged(mimo, tmp_path, where):
-    if where == "repository":
-        config, cwd = SHIPPED_CONFIG, ROOT
-    else:
-        config, cwd = tmp_path / "proxy_config.yaml", tmp_path
-        shutil.copy(SHIPPED_CONFIG, config)
-    env = {"PYTHONPATH": ""} if where != "repository" else {}
-    with Proxy(mimo.url, config=config, cwd=cwd, env=env) as proxy:
-        c = openai.OpenAI(base_url=f"{proxy.url}/v1", api_key=MASTER_KEY, max_retries=0)
-        assert c.chat.completions.create(model="mimo-v2.6-pro", messages=HI).choices[0].message.content == "Echo: Hi proxy"
-        assert c.audio.speech.create(model="mimo-v2.5-tts", input="Hi.", voice="alloy").content[:4] == b"RIFF"
+def assert_serves_chat_and_speech(proxy) -> None:
+    c = openai.OpenAI(base_url=f"{proxy.url}/v1", api_key=MASTER_KEY, max_retries=0)
+    assert c.chat.completions.create(model="mimo-v2.6-pro", messages=HI).choices[0].message.content == "Echo: Hi proxy"
+    assert c.audio.speech.create(model="mimo-v2.5-tts", input="Hi.", voice="alloy").content[:4] == b"RIFF"
+
+
+def test_shipped_config_works_from_the_repository(shipped):
+    assert_serves_chat_and_speech(shipped.proxy)
+
+
+def test_shipped_config_works_copied_elsewhere(mimo, tmp_path):
+    config = tmp_path / "proxy_config.yaml"
+    shutil.copy(SHIPPED_CONFIG, config)
+    with Proxy(mimo.url, config=config, cwd=tmp_path, env={"PYTHONPATH": ""}) as proxy:
+        assert_serves_chat_and_speech(proxy)
 
 
 def test_two_workers_serve_every_endpoint(mimo):

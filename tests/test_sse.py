@@ -17,7 +17,7 @@ from litellm.exceptions import MidStreamFallbackError
 from litellm_mimo import chat, sse
 
 OFFICIAL = (Path(__file__).parent / "fixtures" / "sse" / "official.txt").read_bytes()
-MODEL = "xiaomi/mimo-v2.5-pro"
+MODEL = "xiaomi/mimo-v2.6-pro"
 HI = [{"role": "user", "content": "Tips?"}]
 
 

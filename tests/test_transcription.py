@@ -77,8 +77,8 @@ def test_mp3_with_id3_tag_from_a_path_and_a_regional_chinese_tag(mimo_api):
     assert r.text == answer(cass)["choices"][0]["message"]["content"]
 
 
-def test_format_falls_back_to_the_file_name(standin):
-    litellm.transcription(model=ASR, file=("take.MP3", b"\x00\x00" + MP3), api_base=standin.url, api_key="k")
+def test_mp3_padded_before_its_first_frame_is_known_by_its_bytes(standin):
+    litellm.transcription(model=ASR, file=("take", b"\x00\x00" + MP3), api_base=standin.url, api_key="k")
     assert the_audio_part(standin.requests[0]["body"])["data"].startswith("data:audio/mpeg;base64,")
 
 
@@ -90,6 +90,8 @@ def test_format_falls_back_to_the_file_name(standin):
     ("/etc/passwd", "not str"),
     (io.StringIO("text"), "text mode"),
     (("a.wav", b""), "the audio file is empty"),
+    (("notes.wav", b"Just some text, not audio.\n" * 40), "whatever its name says"),  # the bytes decide
+    (("notes.mp3", b"\xff\xfb" + b"Just some text.\n" * 40), "not wav or mp3 audio"),
 ])
 def test_unsupported_files_are_refused(standin, file, words):
     with pytest.raises(litellm.BadRequestError, match=words) as caught:

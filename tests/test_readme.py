@@ -1,0 +1,103 @@
+"""The README as a newcomer follows it: every code block runs offline here or is marked as needing a
+MiMo key, and runs as written (the blocks are read from the README, so they cannot drift)."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.proxy import free_port
+from tests.standin import StandIn
+
+BLOCK = re.compile(r"<!-- (readme: [\w-]+|test-command) -->\n```(\w+)\n(.*?)```", re.S)
+KINDS = {"readme: tryout", "readme: against-tryout", "readme: in-code", "readme: needs-key", "test-command"}
+
+
+def blocks(kind: str | None = None) -> list[tuple[str, str, str]]:
+    found = [(m.group(1), m.group(2), m.group(3)) for m in BLOCK.finditer((ROOT / "README.md").read_text())]
+    return [b for b in found if kind is None or b[0] == kind]
+
+
+def test_every_code_block_runs_here_or_says_it_needs_a_key():
+    readme = (ROOT / "README.md").read_text()
+    assert len(blocks()) == readme.count("```") // 2, "a code block without a <!-- readme: ... --> marker"
+    assert {kind for kind, _, _ in blocks()} <= KINDS
+    for kind, _, _ in blocks("readme: needs-key"):
+        assert "your-mimo-key" in readme
+
+
+def run(language: str, code: str, cwd: Path, env: dict, port: int | None = None) -> str:
+    if port is not None:
+        code = code.replace("127.0.0.1:4000", f"127.0.0.1:{port}")
+    command = ["bash", "-euo", "pipefail", "-c", code] if language == "bash" else [sys.executable, "-c", code]
+    done = subprocess.run(command, cwd=cwd, env={**os.environ, **env}, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, f"{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+    return done.stdout
+
+
+def test_the_in_code_examples_run_against_the_standin(tmp_path):
+    (_, language, code), = blocks("readme: in-code")
+    with StandIn() as mimo:
+        out = run(language, code, tmp_path, {"XIAOMI_API_KEY": "test-key", "XIAOMI_API_BASE": mimo.url})
+        sent = [r["body"] for r in mimo.requests]
+    assert "Echo: Tell me a fun fact about the sea." in out
+    assert "The user said" in out  # the reasoning
+    assert re.search(r"completion_tokens=\d+", out), out  # the streamed usage is printed
+    assert [b["model"] for b in sent] == ["mimo-v2.6-pro", "mimo-v2.6-flash", "mimo-v2.6-pro", "mimo-v2.5-tts",
+                                          "mimo-v2.5-asr"]
+    assert sent[1]["thinking"] == {"type": "disabled"} and sent[2]["stream"] is True
+    assert out.strip().endswith("Hey boss, good morning!")  # the stand-in's audio carries its text back
+    assert (tmp_path / "morning.wav").read_bytes()[:4] == b"RIFF"
+
+
+@pytest.fixture
+def tryout(tmp_path):
+    """`python -m tests.tryout`, as the README starts it, on a free port; always stopped."""
+    (_, _, command), = blocks("readme: tryout")
+    assert command.strip().endswith("&& .venv/bin/python -m tests.tryout")
+    port = free_port()
+    output = tmp_path / "tryout.out"
+    with open(output, "w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "tests.tryout"], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                   env={**os.environ, "PORT": str(port)}, start_new_session=True)
+    proxy_pid = None
+    try:
+        deadline = time.monotonic() + 120
+        while "Requests served:" not in output.read_text():
+            assert process.poll() is None and time.monotonic() < deadline, output.read_text()
+            time.sleep(0.2)
+        proxy_pid = int(re.search(r"\(pid (\d+);", output.read_text()).group(1))
+        yield port, output, process
+    finally:
+        for pid in (process.pid, proxy_pid):
+            if pid is not None:
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        process.wait(timeout=10)
+
+
+def test_the_proxy_examples_run_against_the_tryout(tryout, tmp_path):
+    port, output, process = tryout
+    for _, language, code in blocks("readme: against-tryout"):
+        out = run(language, code, tmp_path, {}, port)
+        assert "Echo: Hi" in out
+        if "transcriptions" in code:
+            assert "Good morning!" in out  # the stand-in's tone carries its text back
+    for _ in range(50):  # one line per request served, written after each answer
+        served = [line for line in output.read_text().splitlines() if line.startswith("  ") and " 200 " in line]
+        if len(served) >= 6:
+            break
+        time.sleep(0.2)
+    assert len(served) == 6 and sum("mimo-v2.5-tts" in line for line in served) == 2, output.read_text()
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=30)
+    log = re.search(r"The proxy's log stays at (\S+)", output.read_text())
+    assert log and Path(log.group(1)).stat().st_size > 0
