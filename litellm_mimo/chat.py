@@ -19,8 +19,8 @@ from . import errors, models, sse
 logger = logging.getLogger("litellm_mimo")
 
 REASONING_EFFORTS = ("none", "low", "medium", "high")
-# LiteLLM hands these to the provider inside optional_params, but they configure the client,
-# not the request: they are applied by provider.py, never sent in the body.
+# LiteLLM hands these to the provider inside optional_params, but they configure the transport,
+# not the request: provider.py applies them (headers, retries); they are never sent in the body.
 CLIENT_OPTIONS = ("extra_headers", "max_retries")
 
 
@@ -130,6 +130,11 @@ def parse_chunk(event: dict, *, model: str) -> ModelResponseStream:
     except (ValidationError, TypeError, ValueError) as exc:
         raise _malformed("stream chunk", str(exc), model) from None
     _keep_mimo_finish_reasons(event.get("choices") or [], chunk.choices, "delta")
+    # LiteLLM passes a custom provider's chunks through as they are: without this only the chunks
+    # LiteLLM makes itself name the provider, and a stream rebuilt by stream_chunk_builder carries
+    # the first chunk's hidden params from LiteLLM 1.110 on (the last one's before), which
+    # completion_cost needs to know the provider.
+    chunk._hidden_params = {"custom_llm_provider": models.PROVIDER}
     return chunk
 
 

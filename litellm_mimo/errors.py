@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import httpx
 import litellm
 
-PROVIDER = "xiaomi"
+PROVIDER = "xiaomi"  # the provider name: LiteLLM's model keys and exceptions carry it
 
 # HTTP 400 bodies whose error.code names a moderation decision rather than a bad request.
 CONTENT_POLICY_CODES = {
@@ -88,49 +88,35 @@ def from_response(
         request=httpx.Request("POST", "https://mimo.invalid/chat/completions"),
     )
     common = {"model": model, "llm_provider": PROVIDER, "response": response}
-
     if code in CONTENT_POLICY_CODES:
         return litellm.ContentPolicyViolationError(
-            message=f"{CONTENT_POLICY_CODES[code]} (MiMo code {code}): {reason}", **common
-        )
-    if status == 400:
-        if _CONTEXT_WINDOW.search(reason):
-            return litellm.ContextWindowExceededError(message=f"MiMo: {reason}", **common)
-        return litellm.BadRequestError(message=f"MiMo rejected the request: {reason}", **common)
-    if status == 401:
-        return litellm.AuthenticationError(
-            message=f"MiMo rejected the API key: {reason}. Check XIAOMI_API_KEY "
-            "(Token Plan `tp-` keys only work on their own token-plan host).",
-            **common,
-        )
-    if status == 402:
-        return litellm.PaymentRequiredError(
-            message=f"MiMo account balance is insufficient: {reason}", **common
-        )
-    if status == 403:
-        return litellm.PermissionDeniedError(message=f"MiMo refused access: {reason}", **common)
-    if status == 404:
-        return litellm.NotFoundError(message=f"MiMo has no such endpoint: {reason}", **common)
-    if status == 408:
+            message=f"{CONTENT_POLICY_CODES[code]} (MiMo code {code}): {reason}", **common)
+    if status == 400 and _CONTEXT_WINDOW.search(reason):
+        return litellm.ContextWindowExceededError(message=f"MiMo: {reason}", **common)
+    if status == 408:  # LiteLLM's Timeout takes no response
         return litellm.Timeout(message=f"MiMo timed out: {reason}", model=model, llm_provider=PROVIDER)
-    if status == 422:
-        return litellm.UnprocessableEntityError(message=f"MiMo: {reason}", **common)
-    if status == 429:
-        return litellm.RateLimitError(message=f"MiMo rate limit: {reason}", **common)
-    if status == 502:
-        return litellm.BadGatewayError(message=f"MiMo bad gateway: {reason}", **common)
-    if status == 503:
-        return litellm.ServiceUnavailableError(message=f"MiMo is overloaded: {reason}", **common)
-    if status >= 500:
-        return litellm.InternalServerError(message=f"MiMo server error {status}: {reason}", **common)
-    return litellm.APIError(
-        status_code=status,
-        message=f"MiMo answered HTTP {status}: {reason}",
-        llm_provider=PROVIDER,
-        model=model,
-        request=response.request,
-        response=response,
-    )
+    known = _BY_STATUS.get(status) or (_SERVER_ERROR if status >= 500 else None)
+    if known is None:
+        return litellm.APIError(status_code=status, message=f"MiMo answered HTTP {status}: {reason}",
+                                llm_provider=PROVIDER, model=model, request=response.request, response=response)
+    exception, message = known
+    return exception(message=message.format(reason=reason, status=status), **common)
+
+
+# HTTP status -> (LiteLLM exception, message); any other 5xx is _SERVER_ERROR.
+_BY_STATUS = {
+    400: (litellm.BadRequestError, "MiMo rejected the request: {reason}"),
+    401: (litellm.AuthenticationError, "MiMo rejected the API key: {reason}. Check XIAOMI_API_KEY "
+                                       "(Token Plan `tp-` keys only work on their own token-plan host)."),
+    402: (litellm.PaymentRequiredError, "MiMo account balance is insufficient: {reason}"),
+    403: (litellm.PermissionDeniedError, "MiMo refused access: {reason}"),
+    404: (litellm.NotFoundError, "MiMo has no such endpoint: {reason}"),
+    422: (litellm.UnprocessableEntityError, "MiMo: {reason}"),
+    429: (litellm.RateLimitError, "MiMo rate limit: {reason}"),
+    502: (litellm.BadGatewayError, "MiMo bad gateway: {reason}"),
+    503: (litellm.ServiceUnavailableError, "MiMo is overloaded: {reason}"),
+}
+_SERVER_ERROR = (litellm.InternalServerError, "MiMo server error {status}: {reason}")
 
 
 def from_stream_event(error: Mapping, *, model: str, api_key: str | None = None) -> Exception:

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import logging
 import os
+
+import litellm
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 
 from . import errors
+from .errors import PROVIDER
 
 logger = logging.getLogger("litellm_mimo")
 
-PROVIDER = "xiaomi"
 ONE_M_SUFFIX = "[1m]"
 ONE_M_CONTEXT = 1_048_576
 BEIJING = timezone(timedelta(hours=8))
@@ -279,3 +281,33 @@ def litellm_model_map() -> dict[str, dict]:
         if served.priced:
             entries[f"{PROVIDER}/{model.id}"] = served.litellm_info()
     return entries
+
+
+# --- registration with LiteLLM -------------------------------------------------------------
+
+_registered: list[str] = []  # the xiaomi/<id> keys register() gave LiteLLM
+
+
+def register() -> None:
+    """Give LiteLLM the catalogue's prices and capabilities (cost tracking, model info)."""
+    model_map = litellm_model_map()
+    _registered.extend(key for key in model_map if key not in _registered)
+    litellm.register_model(model_map)
+
+
+def ensure_registered() -> None:
+    """Register again if LiteLLM's cost map was replaced since (``litellm.model_cost = ...``
+    drops every entry ``register_model`` made; LiteLLM's own reload replays them)."""
+    if _registered and _registered[0] not in litellm.model_cost:
+        register()
+
+
+def unregister() -> None:
+    """Take the catalogue out of LiteLLM's cost map, and out of LiteLLM's record of
+    ``register_model`` calls, which a cost-map reload would otherwise replay."""
+    replayed = getattr(litellm.utils, "_runtime_registered_model_cost", {})
+    for key in _registered:
+        litellm.model_cost.pop(key, None)
+        replayed.pop(key, None)
+    _registered.clear()
+    litellm.utils._invalidate_model_cost_lowercase_map()

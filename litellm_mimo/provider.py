@@ -1,4 +1,10 @@
-"""The LiteLLM ``CustomLLM`` for MiMo: transport only. Translation lives in ``chat.py``."""
+"""The LiteLLM ``CustomLLM`` for MiMo: transport only. Translation lives in ``chat.py``, the
+bodies' byte handling in ``bodies.py``.
+
+Four entry points (sync, async, and their streams) share one prepared ``Call`` and one send step
+each way, which retries transient failures when the caller asked for ``max_retries``; the two
+stream loops are mirror images, as openai-python's ``Stream`` and ``AsyncStream`` are.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import asyncio
 import json
 import os
 import threading
+import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
@@ -13,7 +20,7 @@ import httpx
 import litellm
 from litellm.llms.custom_llm import CustomLLM
 
-from . import chat, errors, models
+from . import bodies, chat, errors, models, retries
 
 DEFAULT_API_BASE = "https://api.xiaomimimo.com/v1"
 API_KEY_ENV = ("XIAOMI_API_KEY", "XIAOMI_MIMO_API_KEY")  # the second is LiteLLM's built-in provider's name
@@ -83,79 +90,9 @@ class _Clients:
 
 
 LOGGED_BODY_LIMIT = 256 * 1024
-LARGE_STRING = 1 << 20
-
-
-class JSONBody:
-    """A request body as JSON bytes. Strings over 1 MiB (base64 audio) are sent in 1 MiB slices
-    instead of inside one ``json.dumps`` string plus one bytes copy: that keeps a transcription's
-    peak memory near the audio's own size (benchmarks/run.py measures it). Re-iterable, so a
-    retry can send it again."""
-
-    def __init__(self, body: dict) -> None:
-        self.large: list[str] = []
-        skeleton = json.dumps(self._swap(body))
-        self.pieces = [p.encode() for p in skeleton.split(f'"{_PLACEHOLDER}"')] if self.large else [skeleton.encode()]
-        self.plain = [_is_plain(string) for string in self.large]
-
-    def _swap(self, value: Any) -> Any:
-        if isinstance(value, str) and len(value) > LARGE_STRING:
-            self.large.append(value)
-            return _PLACEHOLDER
-        if isinstance(value, dict):
-            return {k: self._swap(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [self._swap(v) for v in value]
-        return value
-
-    def encode(self) -> bytes:
-        return b"".join(self)
-
-    def __len__(self) -> int:
-        return sum(map(len, self.pieces)) + sum(_json_length(s, plain) for s, plain in zip(self.large, self.plain))
-
-    def __iter__(self) -> Iterator[bytes]:
-        for piece, string, plain in zip(self.pieces, [*self.large, None], [*self.plain, False]):
-            yield piece
-            if string is not None:
-                yield from _json_slices(string, plain)
-
-    async def aiter(self) -> AsyncIterator[bytes]:
-        for chunk in self:
-            yield chunk
-
-
-_PLACEHOLDER = "__litellm_mimo_large_string_5b1e07__"
-
-
-# What JSON escapes besides non-ASCII characters; a base64 data URL holds none of them.
-_ESCAPED_ASCII = bytes(range(0x20)) + b'"\\'
-
-
-def _ascii_slices(string: str) -> Iterator[bytes]:
-    for start in range(0, len(string), LARGE_STRING):
-        yield string[start:start + LARGE_STRING].encode("ascii")
-
-
-def _is_plain(string: str) -> bool:
-    """True if JSON writes ``string`` unchanged (checked slice by slice: bytes.translate is C-fast,
-    a regex over 10 MB is not)."""
-    return string.isascii() and all(len(piece.translate(None, _ESCAPED_ASCII)) == len(piece)
-                                    for piece in _ascii_slices(string))
-
-
-def _json_slices(string: str, plain: bool) -> Iterator[bytes]:
-    yield b'"'
-    if plain:
-        yield from _ascii_slices(string)
-    else:
-        for start in range(0, len(string), LARGE_STRING):
-            yield json.dumps(string[start:start + LARGE_STRING])[1:-1].encode()
-    yield b'"'
-
-
-def _json_length(string: str, plain: bool) -> int:
-    return len(string) + 2 if plain else sum(map(len, _json_slices(string, plain)))
+# The key goes in Authorization, from api_key only: a caller's own auth header (through the proxy,
+# `extra_headers` in a request body) must not replace the deployment's key.
+_AUTH_HEADERS = ("authorization", "api-key")
 
 
 class Call:
@@ -167,14 +104,12 @@ class Call:
         self.model = model
         self.model_info = (litellm_params or {}).get("model_info") or {}
         self.body = chat.build_request(model, messages, optional_params)
+        self.max_retries = _max_retries(optional_params.get("max_retries"), model)
         self.api_key = resolve_api_key(api_key, model)
         self.url = resolve_api_base(api_base) + "/chat/completions"
-        self.headers = {
-            **(headers or {}),
-            **(optional_params.get("extra_headers") or {}),
-            "Authorization": f"Bearer {self.api_key}",
-            "Content-Type": "application/json",
-        }
+        given = {**(headers or {}), **(optional_params.get("extra_headers") or {})}
+        self.headers = {**{k: v for k, v in given.items() if k.lower() not in _AUTH_HEADERS},
+                        "Authorization": f"Bearer {self.api_key}", "Content-Type": "application/json"}
         self.timeout = _timeout(timeout)
         self.logging_obj = logging_obj
         if logging_obj is not None:
@@ -185,10 +120,18 @@ class Call:
             )
 
     def request(self, client: httpx.Client | httpx.AsyncClient) -> httpx.Request:
-        body = JSONBody(self.body)
+        body = bodies.JSONBody(self.body)
         content = body.encode() if not body.large else (body if isinstance(client, httpx.Client) else body.aiter())
         headers = {**self.headers, "Content-Length": str(len(body))} if body.large else self.headers
         return client.build_request("POST", self.url, content=content, headers=headers, timeout=self.timeout)
+
+    def retry_after(self, attempt: int, failure: httpx.Response | httpx.HTTPError) -> float | None:
+        """Seconds to wait before trying again, or None: not transient, or no retries left."""
+        if attempt >= self.max_retries:
+            return None
+        if isinstance(failure, httpx.Response):
+            return retries.delay(attempt, failure.headers) if retries.transient(failure.status_code) else None
+        return retries.delay(attempt)
 
     def error(self, response: httpx.Response, body: bytes) -> Exception:
         return errors.from_response(
@@ -197,9 +140,7 @@ class Call:
             unknown_model_hint=models.unknown_model_hint(self.body["model"]),
         )
 
-    def parse(self, response: httpx.Response, body: bytes, model_response: Any) -> Any:
-        if response.status_code >= 400:
-            raise self.error(response, body)
+    def parse(self, body: bytes, model_response: Any) -> Any:
         if self.logging_obj is not None:
             # A TTS answer is megabytes of base64: LiteLLM's log keeps the parsed response, and
             # keeping the raw text too would hold one more copy of the audio per call.
@@ -207,7 +148,7 @@ class Call:
                 f"<{len(body):,} bytes from MiMo, not copied into the log>"
             self.logging_obj.post_call(input=self.body.get("messages"), api_key="", original_response=original)
         text = body.decode("utf-8", "replace")
-        del body  # the only reference (see _read): json.loads(bytes) would hold bytes + text + parsed at once
+        del body  # the only reference (bodies.read): json.loads(bytes) would hold bytes + text + parsed at once
         try:
             data = json.loads(text)
         except ValueError:
@@ -225,111 +166,62 @@ class Call:
         return errors.transport_error(exc, model=self.model, timeout=self.timeout.read)
 
 
-class MiMoProvider(CustomLLM):
-    """Registered in ``litellm.custom_provider_map`` as the provider ``xiaomi``."""
+def _max_retries(value: object, model: str) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise errors.bad_request(f"max_retries={value!r} is not a number of retries: give an integer >= 0.", model=model)
+    return value
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.clients = _Clients()
 
-    def completion(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
-                   encoding, api_key, logging_obj, optional_params, acompletion=None, litellm_params=None,
-                   logger_fn=None, headers={}, timeout=None, client=None):
-        call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj,
-                    litellm_params)
-        http = self.clients.sync(client)
+# --- sending, the same each way --------------------------------------------------------------
+
+
+def _send(http: httpx.Client, call: Call) -> httpx.Response:
+    """The open response to ``call``, after the retries ``call.max_retries`` allows; an error
+    answer is raised as its LiteLLM exception."""
+    attempt = 0
+    while True:
         try:
             response = http.send(call.request(http), stream=True)
-            return call.parse(response, _read(response), model_response)
         except httpx.HTTPError as exc:
-            raise call.transport_error(exc) from None
-
-    async def acompletion(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
-                          encoding, api_key, logging_obj, optional_params, acompletion=None, litellm_params=None,
-                          logger_fn=None, headers={}, timeout=None, client=None):
-        call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj,
-                    litellm_params)
-        http = self.clients.async_(client)
-        try:
-            response = await http.send(call.request(http), stream=True)
-            return call.parse(response, await _aread(response), model_response)
-        except httpx.HTTPError as exc:
-            raise call.transport_error(exc) from None
-
-    def streaming(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
-                  encoding, api_key, logging_obj, optional_params, acompletion=None, litellm_params=None,
-                  logger_fn=None, headers={}, timeout=None, client=None) -> Iterator:
-        # Not a generator itself: the request goes out (and an HTTP error is raised) when
-        # litellm.completion(stream=True) is called, as with OpenAI's own client.
-        call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj,
-                    litellm_params)
-        http = self.clients.sync(client)
-        try:
-            response = http.send(call.request(http), stream=True)
-            if response.status_code >= 400:
-                try:
-                    raise call.error(response, response.read())
-                finally:
-                    response.close()
-        except httpx.HTTPError as exc:
-            raise call.transport_error(exc) from None
-        return _sync_chunks(call, response)
-
-    async def astreaming(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
-                         encoding, api_key, logging_obj, optional_params, acompletion=None, litellm_params=None,
-                         logger_fn=None, headers={}, timeout=None, client=None) -> AsyncIterator:
-        # LiteLLM wraps whatever this returns without awaiting it, so it must be an async
-        # generator: the request goes out on the first iteration.
-        call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj,
-                    litellm_params)
-        http = self.clients.async_(client)
-        try:
-            response = await http.send(call.request(http), stream=True)
-        except httpx.HTTPError as exc:
-            raise call.transport_error(exc) from None
-        try:
-            if response.status_code >= 400:
-                raise call.error(response, await response.aread())
-            translator = chat.StreamTranslator(model=model, api_key=call.api_key)
-            try:
-                async for line in response.aiter_lines():
-                    for chunk in translator.feed_line(line):
-                        yield chunk
-            except httpx.HTTPError as exc:
+            wait = call.retry_after(attempt, exc)
+            if wait is None:
                 raise call.transport_error(exc) from None
-            for chunk in translator.close():
-                yield chunk
-        finally:
-            await response.aclose()
+        else:
+            if response.status_code < 400:
+                return response
+            body = bodies.read(response)
+            wait = call.retry_after(attempt, response)
+            if wait is None:
+                raise call.error(response, body)
+        time.sleep(wait)
+        attempt += 1
 
 
-# The body is read without being cached on the response, and handed straight to Call.parse,
-# which drops it once parsed: httpx keeps a response in a reference cycle until the next full GC,
-# and for TTS the body is megabytes of base64.
-def _read(response: httpx.Response) -> bytes:
-    try:
-        return b"".join(response.iter_bytes())
-    finally:
-        response.close()
-        _break_cycle(response)
+async def _asend(http: httpx.AsyncClient, call: Call) -> httpx.Response:
+    """``_send``'s mirror image."""
+    attempt = 0
+    while True:
+        try:
+            response = await http.send(call.request(http), stream=True)
+        except httpx.HTTPError as exc:
+            wait = call.retry_after(attempt, exc)
+            if wait is None:
+                raise call.transport_error(exc) from None
+        else:
+            if response.status_code < 400:
+                return response
+            body = await bodies.aread(response)
+            wait = call.retry_after(attempt, response)
+            if wait is None:
+                raise call.error(response, body)
+        await asyncio.sleep(wait)
+        attempt += 1
 
 
-async def _aread(response: httpx.Response) -> bytes:
-    try:
-        return b"".join([chunk async for chunk in response.aiter_bytes()])
-    finally:
-        await response.aclose()
-        _break_cycle(response)
-
-
-def _break_cycle(response: httpx.Response) -> None:
-    # httpx links a response and its stream both ways (Response <-> BoundSyncStream): left alone,
-    # the response, its request and the request body (a transcription's data URL) wait for the
-    # next full garbage collection. A closed response needs its stream no more.
-    response.stream = httpx.ByteStream(b"")
-
-
-def _sync_chunks(call: Call, response: httpx.Response) -> Iterator:
+def _chunks(call: Call, response: httpx.Response) -> Iterator:
+    """Stream chunks from an open response; the response is closed however the loop ends."""
     translator = chat.StreamTranslator(model=call.model, api_key=call.api_key)
     try:
         try:
@@ -340,6 +232,59 @@ def _sync_chunks(call: Call, response: httpx.Response) -> Iterator:
         yield from translator.close()
     finally:
         response.close()
+
+
+async def _achunks(call: Call, response: httpx.Response) -> AsyncIterator:
+    """``_chunks``'s mirror image."""
+    translator = chat.StreamTranslator(model=call.model, api_key=call.api_key)
+    try:
+        try:
+            async for line in response.aiter_lines():
+                for chunk in translator.feed_line(line):
+                    yield chunk
+        except httpx.HTTPError as exc:
+            raise call.transport_error(exc) from None
+        for chunk in translator.close():
+            yield chunk
+    finally:
+        await response.aclose()
+
+
+class MiMoProvider(CustomLLM):
+    """Registered in ``litellm.custom_provider_map`` as the provider ``xiaomi``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clients = _Clients()
+
+    def completion(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
+                   encoding, api_key, logging_obj, optional_params, acompletion=None, litellm_params=None,
+                   logger_fn=None, headers={}, timeout=None, client=None):
+        call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj, litellm_params)
+        return call.parse(bodies.read(_send(self.clients.sync(client), call)), model_response)
+
+    async def acompletion(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
+                          encoding, api_key, logging_obj, optional_params, acompletion=None, litellm_params=None,
+                          logger_fn=None, headers={}, timeout=None, client=None):
+        call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj, litellm_params)
+        return call.parse(await bodies.aread(await _asend(self.clients.async_(client), call)), model_response)
+
+    def streaming(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
+                  encoding, api_key, logging_obj, optional_params, acompletion=None, litellm_params=None,
+                  logger_fn=None, headers={}, timeout=None, client=None) -> Iterator:
+        # Not a generator itself: the request goes out (and an HTTP error is raised) when
+        # litellm.completion(stream=True) is called, as with OpenAI's own client.
+        call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj, litellm_params)
+        return _chunks(call, _send(self.clients.sync(client), call))
+
+    async def astreaming(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
+                         encoding, api_key, logging_obj, optional_params, acompletion=None, litellm_params=None,
+                         logger_fn=None, headers={}, timeout=None, client=None) -> AsyncIterator:
+        # LiteLLM wraps whatever this returns without awaiting it (docs/litellm-internals.md,
+        # "Custom providers"), so it is an async generator: the request goes out on the first step.
+        call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj, litellm_params)
+        async for chunk in _achunks(call, await _asend(self.clients.async_(client), call)):
+            yield chunk
 
 
 handler = MiMoProvider()

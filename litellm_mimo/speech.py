@@ -12,6 +12,7 @@ import base64
 import binascii
 import logging
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -190,8 +191,10 @@ def audio_from_response(response, model: str) -> bytes:
     if not data:
         raise errors.malformed_upstream("MiMo's TTS answer carried no audio (choices[0].message.audio.data)", model=model)
     try:
-        # binascii reads an ASCII str in place; base64.b64decode would first copy it to bytes.
-        return binascii.a2b_base64(data, strict_mode=True)
+        if sys.version_info >= (3, 11):
+            # binascii reads an ASCII str in place; base64.b64decode would first copy it to bytes.
+            return binascii.a2b_base64(data, strict_mode=True)
+        return base64.b64decode(data, validate=True)  # as strict; Python 3.10 has no strict_mode
     except (binascii.Error, ValueError):
         raise errors.malformed_upstream("MiMo's TTS audio is not valid base64", model=model) from None
 

@@ -178,58 +178,6 @@ def test_key_never_reaches_logs_or_errors(standin, caplog):
     assert secret not in str(caught.value) and secret not in repr(caught.value)
 
 
-# --- registration -----------------------------------------------------------------------
-
-
-def test_register_is_idempotent():
-    litellm_mimo.register()
-    litellm_mimo.register()
-    entries = [e for e in litellm.custom_provider_map if e["provider"] == "xiaomi"]
-    assert entries == [{"provider": "xiaomi", "custom_handler": provider.handler}]
-    for function in (litellm.completion, litellm.main.completion):
-        assert function.__litellm_mimo__
-        assert not hasattr(function.__wrapped__, "__litellm_mimo__")  # wrapped once, not twice
-
-
-def test_unregister_undoes_everything():
-    wrapped = litellm.completion, litellm.main.completion
-    litellm_mimo.unregister()
-    try:
-        assert litellm.completion is wrapped[0].__wrapped__
-        assert litellm.main.completion is wrapped[1].__wrapped__
-        for name in ("completion", "speech", "aspeech", "transcription", "atranscription", "embedding", "aembedding"):
-            for module in (litellm, litellm.main):
-                assert not hasattr(getattr(module, name), "__litellm_mimo__"), (module.__name__, name)
-        assert all(e["provider"] != "xiaomi" for e in litellm.custom_provider_map)
-        assert "xiaomi" not in litellm._custom_providers
-        assert "xiaomi/mimo-v2.6-pro" not in litellm.model_cost
-        with pytest.raises(Exception):
-            litellm.completion(model=MODEL, messages=HI, api_key="k", api_base="http://127.0.0.1:9/v1")
-    finally:
-        litellm_mimo.register()
-    assert "xiaomi/mimo-v2.6-pro" in litellm.model_cost
-
-
-def test_other_providers_keep_litellms_param_handling():
-    """`thinking` is accepted for xiaomi/ only: another custom provider still gets
-    LiteLLM's UnsupportedParamsError, exactly as shipped."""
-    from litellm.llms.custom_llm import CustomLLM
-
-    class Echo(CustomLLM):
-        def completion(self, *args, **kwargs):
-            kwargs["model_response"].choices[0].message.content = "echo"
-            return kwargs["model_response"]
-
-    litellm.custom_provider_map = [*litellm.custom_provider_map, {"provider": "echo", "custom_handler": Echo()}]
-    try:
-        with pytest.raises(litellm.UnsupportedParamsError, match="thinking"):
-            litellm.completion(model="echo/x", messages=HI, thinking={"type": "disabled"})
-        with pytest.raises(litellm.UnsupportedParamsError, match="reasoning_effort"):
-            litellm.completion(model="echo/x", messages=HI, reasoning_effort="low")
-    finally:
-        litellm.custom_provider_map = [e for e in litellm.custom_provider_map if e["provider"] != "echo"]
-
-
 def test_history_may_hold_litellm_objects_inside_dict_messages(standin):
     """A common pattern: {"role": "assistant", "tool_calls": response.choices[0].message.tool_calls}."""
     tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {

@@ -16,6 +16,7 @@ import litellm
 import pytest
 from litellm.exceptions import MidStreamFallbackError
 
+from litellm_mimo import retries
 from tests.proxy import MASTER_KEY, ROOT, Proxy, derived_config
 from tests.standin import StandIn
 
@@ -119,6 +120,77 @@ def test_num_retries_recovers_from_transient_faults(mimo, fault):
     assert len(mimo.requests) == 2
 
 
+@pytest.fixture
+def quick_backoff(monkeypatch, mimo):
+    """Retries wait 0.5 s doubling, or MiMo's Retry-After: cut both short where only counts matter."""
+    monkeypatch.setattr(retries, "INITIAL_DELAY", 0.01)
+    mimo.retry_after = "0"
+    yield
+    mimo.retry_after = "1"
+
+
+async def call_route(route: str, mimo, **kwargs):
+    common = dict(api_base=mimo.url, api_key=KEY, timeout=TIMEOUT, **kwargs)
+    if route == "completion":
+        return litellm.completion(model="xiaomi/mimo-v2.6-pro", messages=HI, **common).choices[0].message.content
+    if route == "acompletion":
+        return (await litellm.acompletion(model="xiaomi/mimo-v2.6-pro", messages=HI, **common)).choices[0].message.content
+    if route == "stream":
+        chunks = list(litellm.completion(model="xiaomi/mimo-v2.6-pro", messages=HI, stream=True, **common))
+        return litellm.stream_chunk_builder(chunks).choices[0].message.content
+    if route == "astream":
+        chunks = [c async for c in await litellm.acompletion(model="xiaomi/mimo-v2.6-pro", messages=HI, stream=True, **common)]
+        return litellm.stream_chunk_builder(chunks).choices[0].message.content
+    if route == "speech":
+        return "Echo: Hi" if litellm.speech(model="xiaomi/mimo-v2.5-tts", input="Hi.", **common).content[:4] == b"RIFF" else None
+    return "Echo: Hi" if litellm.transcription(model="xiaomi/mimo-v2.5-asr", file=(AUDIO / "good-morning.mp3").read_bytes(),
+                                               **common).text.startswith("Good morning") else None
+
+
+@pytest.mark.parametrize("route", ["completion", "acompletion", "stream", "astream", "speech", "transcription"])
+@pytest.mark.parametrize("fault", ["429", "500", "503", "reset"])
+async def test_max_retries_retries_transient_faults_as_openai_does(mimo, quick_backoff, fault, route):
+    mimo.queued_faults = [fault, fault]
+    assert await call_route(route, mimo, max_retries=2) == "Echo: Hi"
+    assert len(mimo.requests) == 3
+
+
+@pytest.mark.parametrize("fault,exc_class", [("400-invalid", litellm.BadRequestError), ("401", litellm.AuthenticationError),
+                                             ("403", litellm.PermissionDeniedError), ("404", litellm.NotFoundError)])
+async def test_max_retries_never_retries_what_would_fail_again(mimo, quick_backoff, fault, exc_class):
+    mimo.queued_faults = [fault]
+    with pytest.raises(exc_class):
+        await call_route("completion", mimo, max_retries=2)
+    assert len(mimo.requests) == 1
+
+
+def test_max_retries_gives_up_with_the_last_error(mimo, quick_backoff):
+    mimo.queued_faults = ["503"] * 3
+    with pytest.raises(litellm.ServiceUnavailableError):
+        litellm.completion(model="xiaomi/mimo-v2.6-pro", messages=HI, api_base=mimo.url, api_key=KEY, max_retries=2)
+    assert len(mimo.requests) == 3
+
+
+@pytest.mark.parametrize("retry_after", [None, "2"])
+def test_max_retries_waits_for_retry_after(mimo, retry_after):
+    """MiMo's Retry-After sets the wait; without it the first retry comes after at most 0.5 s."""
+    mimo.retry_after = retry_after
+    mimo.queued_faults = ["429"]
+    try:
+        litellm.completion(model="xiaomi/mimo-v2.6-pro", messages=HI, api_base=mimo.url, api_key=KEY, max_retries=1)
+    finally:
+        mimo.retry_after = "1"
+    first, second = (r["time"] for r in mimo.requests)
+    assert (second - first >= 2.0) if retry_after else (second - first < 1.0)
+
+
+@pytest.mark.parametrize("value", [-1, "2", 1.5, True])
+def test_an_invalid_max_retries_is_refused_before_sending(mimo, value):
+    with pytest.raises(litellm.BadRequestError, match="give an integer >= 0"):
+        litellm.completion(model="xiaomi/mimo-v2.6-pro", messages=HI, api_base=mimo.url, api_key=KEY, max_retries=value)
+    assert mimo.requests == []
+
+
 # --- through the proxy ---------------------------------------------------------------------------
 
 
@@ -158,6 +230,7 @@ def test_through_the_proxy(proxy, mimo, fault, route, exc_class, status, words):
     response = post(proxy, route)
     assert time.monotonic() - started < TIMEOUT + 5
     assert_error_body(response, status, words)
+    assert len(mimo.requests) == 1  # the Router passes max_retries=0: its own retries are the only ones
 
 
 def test_sse_framed_error_through_the_proxy(proxy, mimo):

@@ -10,9 +10,12 @@ import random
 import wave
 
 import httpx
+import pytest
 
 from tests.proxy import MASTER_KEY, Proxy, derived_config
 from tests.standin import StandIn, pcm_for_text, text_in_pcm, wav_bytes
+
+pytestmark = pytest.mark.proxy
 
 REQUESTS = 320
 CLIENTS = 32

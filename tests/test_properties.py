@@ -154,14 +154,17 @@ LITELLM_ERRORS = (openai.OpenAIError,)  # every LiteLLM exception derives from t
 @given(status=st.sampled_from([200, 400, 401, 402, 403, 404, 429, 500, 503]), body=st.binary(max_size=300))
 def test_arbitrary_upstream_bodies_give_clean_errors(status, body):
     call = Call.__new__(Call)
-    call.model, call.api_key, call.logging_obj, call.body = "mimo-v2.6-pro", "secret-key", None, {"model": "m"}
-    response = httpx.Response(status, content=body)
+    call.model, call.api_key, call.logging_obj, call.body, call.model_info = "mimo-v2.6-pro", "secret-key", None, {"model": "m"}, {}
+    if status >= 400:
+        error = call.error(httpx.Response(status), body)
+        assert isinstance(error, LITELLM_ERRORS) and error.status_code == status
+        reason, _ = errors.parse_error_body(body.decode("utf-8", "replace"))
+        assert 0 < len(reason) <= 500
+        return
     try:
-        call.parse(response, body, litellm.ModelResponse())
-    except LITELLM_ERRORS:
-        pass
-    reason, _ = errors.parse_error_body(body.decode("utf-8", "replace"))
-    assert isinstance(reason, str)
+        call.parse(body, litellm.ModelResponse())
+    except LITELLM_ERRORS as exc:
+        assert "MiMo" in str(exc)
 
 
 @settings(max_examples=300, deadline=None)
@@ -211,10 +214,10 @@ def test_arbitrary_voices_are_accepted_or_refused_cleanly(voice):
     st.text(max_size=40), st.lists(st.text(max_size=40), max_size=3),
     st.dictionaries(st.sampled_from(["data", "format"]), st.text(max_size=40), max_size=2))))
 def test_request_body_slices_encode_exactly_like_json_dumps(body, monkeypatch):
-    """Large strings are streamed in slices (provider.JSONBody): same bytes, same length."""
-    from litellm_mimo import provider
+    """Large strings are streamed in slices (bodies.JSONBody): same bytes, same length."""
+    from litellm_mimo import bodies
 
-    monkeypatch.setattr(provider, "LARGE_STRING", 3)  # so that generated strings get sliced
-    encoded = provider.JSONBody(body)
+    monkeypatch.setattr(bodies, "LARGE_STRING", 3)  # so that generated strings get sliced
+    encoded = bodies.JSONBody(body)
     assert encoded.encode() == json.dumps(body).encode()
     assert len(encoded) == len(json.dumps(body).encode())

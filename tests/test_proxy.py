@@ -17,6 +17,8 @@ import litellm_mimo
 from tests.proxy import MASTER_KEY, ROOT, SHIPPED_CONFIG, Proxy, derived_config
 from tests.standin import StandIn
 
+pytestmark = pytest.mark.proxy
+
 AUDIO = Path(__file__).parent / "fixtures" / "audio"
 HI = [{"role": "user", "content": "Hi proxy"}]
 WEATHER_TOOL = {"type": "function", "function": {"name": "get_weather", "parameters": {

@@ -64,6 +64,7 @@ def test_key_never_in_logs_or_exceptions_in_code(standin, caplog, capsys):
         assert SECRET[:12] not in text, where  # not even a prefix
 
 
+@pytest.mark.proxy
 def test_key_never_in_proxy_logs_or_error_bodies():
     with StandIn() as mimo, Proxy(mimo.url, env={"XIAOMI_API_KEY": SECRET, "LITELLM_LOG": "DEBUG"}) as proxy:
         headers = {"Authorization": f"Bearer {MASTER_KEY}"}

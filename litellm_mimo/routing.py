@@ -1,17 +1,18 @@
-"""``litellm.speech`` / ``transcription`` (and their async twins) for ``xiaomi/...`` models, and
-the clear refusal of ``embedding``.
+"""What the LiteLLM functions ``patches.py`` replaces do for ``xiaomi/`` calls: the param gate
+of ``completion``, ``speech`` / ``transcription`` (and their async twins) in MiMo's chat dialect,
+the clear refusal of ``embedding``, and the proxy's model list.
 
 LiteLLM has no hook for a custom provider's audio: ``speech()`` and ``transcription()`` raise
-``'xiaomi' is not a valid LlmProviders`` (docs/litellm-internals.md). The Router, and so the proxy,
-calls ``litellm.aspeech`` / ``litellm.atranscription`` by attribute at call time, so
-``plugin.register`` wraps those module functions; the wrappers send ``xiaomi/`` calls here
-and everything else to LiteLLM's original. Each MiMo request goes through
-``litellm.completion`` / ``acompletion``, which keeps LiteLLM's logging, cost and retries.
+``'xiaomi' is not a valid LlmProviders`` (docs/litellm-internals.md, "Audio routes"). Each MiMo
+request of a speech or transcription goes through ``litellm.completion`` / ``acompletion``, which
+keeps LiteLLM's logging, cost and retries.
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -19,7 +20,7 @@ import litellm
 from litellm.types.llms.openai import HttpxBinaryResponseContent
 from litellm.types.utils import TranscriptionResponse, TranscriptionUsageTokensObject
 
-from . import errors, models, speech, transcription
+from . import discovery, errors, models, provider, speech, transcription
 
 # Arguments of the outer call that the inner chat calls inherit.
 _INHERITED = ("api_key", "api_base", "timeout", "metadata", "litellm_metadata", "proxy_server_request",
@@ -154,51 +155,94 @@ def no_embeddings(arguments: dict) -> None:
         "(MiMo serves chat, speech and transcription only).", model=str(arguments.get("model")))
 
 
-# --- the wrappers plugin.register installs ---------------------------------------------------
-
-
-def _wrapper(signature_name: str, implementation):
-    """A wrapper factory for ``plugin.wrap``: ``xiaomi/`` calls go to ``implementation`` with
-    the call's arguments bound by LiteLLM's own signature of ``signature_name`` (the async
-    twins take ``*args, **kwargs``), and errors carry OpenAI's ``type``, which the proxy's
-    audio routes put in the error body. Every other call goes to LiteLLM's original."""
-
-    def make(original):
-        from .plugin import is_mimo_call
-
-        signature = inspect.signature(getattr(litellm.main, signature_name))  # follows __wrapped__
-
-        if inspect.iscoroutinefunction(implementation):
-            async def wrapper(*args: Any, **kwargs: Any) -> Any:
-                if not is_mimo_call(args, kwargs):
-                    return await original(*args, **kwargs)
-                try:
-                    return await implementation(_arguments(signature, args, kwargs))
-                except Exception as exc:
-                    raise errors.with_openai_type(exc) from None
-        else:
-            def wrapper(*args: Any, **kwargs: Any) -> Any:
-                if not is_mimo_call(args, kwargs):
-                    return original(*args, **kwargs)
-                try:
-                    return implementation(_arguments(signature, args, kwargs))
-                except Exception as exc:
-                    raise errors.with_openai_type(exc) from None
-        return wrapper
-
-    return make
-
-
-async def _no_embeddings_async(arguments: dict) -> None:
+async def no_embeddings_async(arguments: dict) -> None:
     no_embeddings(arguments)
 
 
-# LiteLLM function -> wrapper factory
-WRAPPERS = {
-    "speech": _wrapper("speech", speech_sync),
-    "aspeech": _wrapper("speech", speech_async),
-    "transcription": _wrapper("transcription", transcription_sync),
-    "atranscription": _wrapper("transcription", transcription_async),
-    "embedding": _wrapper("embedding", no_embeddings),
-    "aembedding": _wrapper("embedding", _no_embeddings_async),
-}
+# --- what the patched LiteLLM functions do (patches.py installs them) -------------------------
+#
+# Each takes LiteLLM's original first: `xiaomi/` calls are served here, every other call goes to
+# the original untouched.
+
+# Caller params LiteLLM would refuse or drop for a custom provider, forwarded as sent.
+PASSTHROUGH_PARAMS = ("thinking", "reasoning_effort", "user")
+
+
+def is_mimo_call(args: tuple, kwargs: dict) -> bool:
+    model = kwargs.get("model", args[0] if args else None)
+    return kwargs.get("custom_llm_provider") == models.PROVIDER or (
+        isinstance(model, str) and model.startswith(models.PROVIDER + "/")
+    )
+
+
+def completion(original: Callable, *args: Any, **kwargs: Any) -> Any:
+    """LiteLLM refuses ``thinking`` and ``reasoning_effort`` for custom providers and drops
+    ``user``: listing them in ``allowed_openai_params`` for ``xiaomi/`` calls only is the scoped
+    way through (docs/litellm-internals.md, "Param gate")."""
+    if is_mimo_call(args, kwargs):
+        models.ensure_registered()
+        sent = [p for p in PASSTHROUGH_PARAMS if kwargs.get(p) is not None]
+        if sent:
+            allowed = list(kwargs.get("allowed_openai_params") or [])
+            kwargs["allowed_openai_params"] = allowed + [p for p in sent if p not in allowed]
+    return original(*args, **kwargs)
+
+
+@functools.cache
+def _signature(name: str) -> inspect.Signature:
+    """LiteLLM's own signature of ``litellm.main.<name>`` (the async twins take ``*args, **kwargs``)."""
+    return inspect.signature(getattr(litellm.main, name))  # follows __wrapped__ through wrappers
+
+
+def _served(name: str, implementation: Callable) -> Callable:
+    """A route: ``xiaomi/`` calls go to ``implementation`` with the call's arguments bound by name,
+    and their errors carry OpenAI's ``type``, which the proxy's audio routes put in the error body."""
+    if inspect.iscoroutinefunction(implementation):
+        async def route(original: Callable, *args: Any, **kwargs: Any) -> Any:
+            if not is_mimo_call(args, kwargs):
+                return await original(*args, **kwargs)
+            models.ensure_registered()
+            try:
+                return await implementation(_arguments(_signature(name), args, kwargs))
+            except Exception as exc:
+                raise errors.with_openai_type(exc) from None
+    else:
+        def route(original: Callable, *args: Any, **kwargs: Any) -> Any:
+            if not is_mimo_call(args, kwargs):
+                return original(*args, **kwargs)
+            models.ensure_registered()
+            try:
+                return implementation(_arguments(_signature(name), args, kwargs))
+            except Exception as exc:
+                raise errors.with_openai_type(exc) from None
+    route.__name__ = route.__qualname__ = implementation.__name__
+    return route
+
+
+speech_route = _served("speech", speech_sync)
+aspeech_route = _served("speech", speech_async)
+transcription_route = _served("transcription", transcription_sync)
+atranscription_route = _served("transcription", transcription_async)
+embedding_route = _served("embedding", no_embeddings)
+aembedding_route = _served("embedding", no_embeddings_async)
+
+
+def provider_models(original: Callable, provider: str, litellm_params: Any = None) -> Any:
+    """The proxy expands a ``xiaomi/*`` deployment in ``/v1/models`` through this hook, which knows
+    only LiteLLM's built-in providers: answer for ours."""
+    if provider == models.PROVIDER:
+        return [f"{models.PROVIDER}/{model_id}" for model_id in served_ids(litellm_params)]
+    return original(provider=provider, litellm_params=litellm_params)
+
+
+def served_ids(litellm_params: Any = None) -> list[str]:
+    """The ids a ``xiaomi/*`` deployment serves today: the catalogue's current models,
+    ``XIAOMI_MODELS``, and what MiMo itself listed for the deployment's key at the last
+    background fetch (retired ids never)."""
+    ids = [m.id for m in models.list_models()]
+    params = litellm_params.model_dump() if hasattr(litellm_params, "model_dump") else dict(litellm_params or {})
+    api_key = provider.find_api_key(params.get("api_key"))
+    if api_key:
+        listed = discovery.discovery.listed(provider.resolve_api_base(params.get("api_base")), api_key)
+        ids += [i for i in listed if i not in ids and not models.lookup(i).retired()]
+    return ids
