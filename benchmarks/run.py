@@ -37,7 +37,8 @@ import yaml
 
 import litellm_mimo  # noqa: F401  (registers the provider "xiaomi")
 from tests.proxy import MASTER_KEY, Proxy  # the same proxy runner as the end-to-end tests
-from benchmarks.upstream import CHAT_CONTENT, TRANSCRIPT, Upstream, stream_texts, wav_header
+from benchmarks.upstream import CHAT_CONTENT, TRANSCRIPT, Upstream, stream_texts
+from litellm_mimo import audiofile
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_JSON = ROOT / "benchmarks" / "results.json"
@@ -47,11 +48,8 @@ API_KEY = "k"
 MESSAGES = [{"role": "user", "content": "What is machine learning?"}]
 STREAM_CHUNKS = 200
 SPEECH_TEXT = "Hey boss, good morning! Today looks like a good day to ship."
-SPEECH_BYTES = 44 + 30 * 24000 * 2  # the stand-in's default: 30 s of 24 kHz 16-bit mono
+SPEECH_BYTES = audiofile.WAV_HEADER_SIZE + 30 * audiofile.SAMPLE_RATE * 2  # the stand-in's default: 30 s
 MIB = 1 << 20
-# MiMo's limit: the whole data URL within 10,000,000 characters (transcription.py reads it so).
-MAX_DATA_URL = 10_000_000
-WAV_PREFIX = "data:audio/wav;base64,"
 
 
 @dataclass(frozen=True)
@@ -214,32 +212,42 @@ def _raw_delta_texts(line: str) -> tuple[str, str] | None:
 StreamResult = tuple[float, float, str, str]
 
 
+class _StreamClock:
+    """Times one stream as its pieces arrive."""
+
+    def __init__(self) -> None:
+        self.start, self.first, self.texts = time.perf_counter(), None, ([], [])
+
+    def piece(self, delta: tuple[str, str] | None) -> None:
+        if delta is None:
+            return
+        if self.first is None:
+            self.first = time.perf_counter() - self.start
+        for text, parts in zip(delta, self.texts):
+            parts.append(text)
+
+    def result(self) -> StreamResult:
+        return self.first, time.perf_counter() - self.start, "".join(self.texts[0]), "".join(self.texts[1])
+
+
 def stream_targets_sync(base: str, raw: httpx.Client) -> dict[str, Callable[[], StreamResult]]:
     headers = {"X-Bench-Chunks": str(STREAM_CHUNKS)}
     body = {"model": MODEL, "messages": MESSAGES, "stream": True, "stream_options": {"include_usage": True}}
 
     def litellm_stream(model: str) -> StreamResult:
-        start, first, texts = time.perf_counter(), None, ([], [])
+        clock = _StreamClock()
         for chunk in litellm.completion(model=model, messages=MESSAGES, api_base=base, api_key=API_KEY, stream=True,
                                         stream_options={"include_usage": True}, extra_headers=headers):
-            if first is None:
-                first = time.perf_counter() - start
-            for text, parts in zip(_delta_texts(chunk), texts):
-                parts.append(text)
-        return first, time.perf_counter() - start, "".join(texts[0]), "".join(texts[1])
+            clock.piece(_delta_texts(chunk))
+        return clock.result()
 
     def raw_stream() -> StreamResult:
-        start, first, texts = time.perf_counter(), None, ([], [])
+        clock = _StreamClock()
         with raw.stream("POST", base + "/chat/completions", json=body,
                         headers={**headers, "Authorization": f"Bearer {API_KEY}"}) as response:
             for line in response.iter_lines():
-                delta = _raw_delta_texts(line)
-                if delta is not None:
-                    if first is None:
-                        first = time.perf_counter() - start
-                    for text, parts in zip(delta, texts):
-                        parts.append(text)
-        return first, time.perf_counter() - start, "".join(texts[0]), "".join(texts[1])
+                clock.piece(_raw_delta_texts(line))
+        return clock.result()
 
     return {"this": lambda: litellm_stream(THIS), "builtin": lambda: litellm_stream(BUILTIN), "raw": raw_stream}
 
@@ -249,29 +257,21 @@ def stream_targets_async(base: str, raw: httpx.AsyncClient) -> dict[str, Callabl
     body = {"model": MODEL, "messages": MESSAGES, "stream": True, "stream_options": {"include_usage": True}}
 
     async def litellm_stream(model: str) -> StreamResult:
-        start, first, texts = time.perf_counter(), None, ([], [])
+        clock = _StreamClock()
         stream = await litellm.acompletion(model=model, messages=MESSAGES, api_base=base, api_key=API_KEY,
                                            stream=True, stream_options={"include_usage": True},
                                            extra_headers=headers)
         async for chunk in stream:
-            if first is None:
-                first = time.perf_counter() - start
-            for text, parts in zip(_delta_texts(chunk), texts):
-                parts.append(text)
-        return first, time.perf_counter() - start, "".join(texts[0]), "".join(texts[1])
+            clock.piece(_delta_texts(chunk))
+        return clock.result()
 
     async def raw_stream() -> StreamResult:
-        start, first, texts = time.perf_counter(), None, ([], [])
+        clock = _StreamClock()
         async with raw.stream("POST", base + "/chat/completions", json=body,
                               headers={**headers, "Authorization": f"Bearer {API_KEY}"}) as response:
             async for line in response.aiter_lines():
-                delta = _raw_delta_texts(line)
-                if delta is not None:
-                    if first is None:
-                        first = time.perf_counter() - start
-                    for text, parts in zip(delta, texts):
-                        parts.append(text)
-        return first, time.perf_counter() - start, "".join(texts[0]), "".join(texts[1])
+                clock.piece(_raw_delta_texts(line))
+        return clock.result()
 
     async def this() -> StreamResult:
         return await litellm_stream(THIS)
@@ -419,21 +419,18 @@ def bench_proxy(upstream_base: str, s: Settings) -> list[dict]:
 
 
 def silent_wav_of_size(size: int) -> bytes:
-    return wav_header(size - 44) + bytes(size - 44)
+    return audiofile.wav_file(bytes(size - audiofile.WAV_HEADER_SIZE))
 
 
 def raw_wav_pieces(wav: bytes) -> Iterator[bytes]:
     """The WAV cut as the package cuts it, one piece at a time: whole files whose data URL fits
     MiMo's limit."""
-    max_bytes = (MAX_DATA_URL - len(WAV_PREFIX)) // 4 * 3
+    max_bytes = audiofile.max_bytes_in_data_url("wav")
     if len(wav) <= max_bytes:
         yield wav
         return
-    step = (max_bytes - 44) // 2 * 2  # whole 16-bit mono frames
-    samples = memoryview(wav)[44:]
-    for start in range(0, len(samples), step):
-        piece = samples[start:start + step]
-        yield wav_header(len(piece)) + piece
+    for header, samples in audiofile.wav_pieces(audiofile.read_wav(wav), max_bytes):
+        yield header + samples
 
 
 def audio_targets(base: str, raw: httpx.Client, wav_7: bytes, wav_30: bytes) -> dict[str, dict[str, Callable]]:
@@ -458,7 +455,7 @@ def audio_targets(base: str, raw: httpx.Client, wav_7: bytes, wav_30: bytes) -> 
         def call() -> str:
             texts = []
             for piece in raw_wav_pieces(wav):
-                data_url = WAV_PREFIX + base64.b64encode(piece).decode()
+                data_url = audiofile.data_url("wav", piece)
                 body = {"model": "mimo-v2.5-asr", "messages": [{"role": "user", "content": [
                     {"type": "input_audio", "input_audio": {"data": data_url}}]}]}
                 answer = raw.post(base + "/chat/completions", json=body, headers=auth).json()

@@ -22,7 +22,6 @@ import base64
 import functools
 import json
 import socket
-import struct
 import subprocess
 import sys
 import time
@@ -35,8 +34,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from litellm_mimo.audiofile import SAMPLE_RATE, wav_file
+
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_RATE = 24000  # MiMo's TTS output: 24 kHz, 16-bit, mono
 BYTES_PER_SECOND = SAMPLE_RATE * 2
 RESPONSE_ID = "2b92b0964c9b4335bffad7c2f75cfe9e"
 CREATED = 1781233054
@@ -101,15 +101,8 @@ def stream_body(model: str, chunks: int) -> bytes:
     return b"".join(events)
 
 
-def wav_header(data_size: int) -> bytes:
-    """The 44-byte header of a 24 kHz 16-bit mono PCM WAV holding ``data_size`` bytes of samples."""
-    return struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + data_size, b"WAVE", b"fmt ", 16, 1, 1,
-                       SAMPLE_RATE, BYTES_PER_SECOND, 2, 16, b"data", data_size)
-
-
 def silent_wav(seconds: float) -> bytes:
-    samples = b"\x00\x00" * int(SAMPLE_RATE * seconds)
-    return wav_header(len(samples)) + samples
+    return wav_file(b"\x00\x00" * int(SAMPLE_RATE * seconds))
 
 
 @functools.lru_cache(maxsize=8)

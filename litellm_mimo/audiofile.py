@@ -1,14 +1,37 @@
-"""The little audio-file handling MiMo needs: telling wav from mp3, reading and writing WAV,
-and cutting WAV (on sample frames) and mp3 (on MPEG frames) into pieces under a size limit.
-Pieces are ``memoryview`` slices of the caller's bytes, so cutting copies nothing."""
+"""The audio facts MiMo's wire depends on, in one place: which audio MiMo takes and how it is
+named, its size limit, telling wav from mp3 by their bytes, reading and writing WAV, and cutting
+WAV (on sample frames) and mp3 (on MPEG frames) into pieces under a size limit. Pieces are
+``memoryview`` slices of the caller's bytes, so cutting copies nothing.
+"""
 
 from __future__ import annotations
 
+import base64
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+# What MiMo takes in a data URL (ASR input, voice-clone samples), and the type the package names.
+KINDS_BY_MIME = {"audio/wav": "wav", "audio/mpeg": "mp3", "audio/mp3": "mp3"}
+MIME_TYPES = {"wav": "audio/wav", "mp3": "audio/mpeg"}
+# MiMo's limit is "base64 string <= 10 MB" (docs/mimo-api.md): read strictly, the whole data URL
+# within 10,000,000 characters, for audio to transcribe and voice samples alike.
+MAX_DATA_URL_CHARS = 10_000_000
+SAMPLE_RATE = 24_000  # MiMo's speech: 24 kHz, 16-bit, mono
 WAV_HEADER_SIZE = 44
+
+
+def data_url(kind: str, data: bytes | memoryview) -> str:
+    return data_url_prefix(kind) + base64.b64encode(data).decode("ascii")
+
+
+def data_url_prefix(kind: str) -> str:
+    return f"data:{MIME_TYPES[kind]};base64,"
+
+
+def max_bytes_in_data_url(kind: str, max_chars: int = MAX_DATA_URL_CHARS) -> int:
+    """The largest file of that kind whose data URL stays within ``max_chars``."""
+    return (max_chars - len(data_url_prefix(kind))) // 4 * 3
 
 
 class AudioFormatError(ValueError):
@@ -91,6 +114,11 @@ def wav_header(wav: Wav, data_size: int) -> bytes:
 
 def wav_bytes(wav: Wav, samples: bytes) -> bytes:
     return wav_header(wav, len(samples)) + samples
+
+
+def wav_file(samples: bytes, frame_rate: int = SAMPLE_RATE, channels: int = 1, sample_width: int = 2) -> bytes:
+    """A whole WAV file around PCM samples (by default MiMo's own format)."""
+    return wav_bytes(Wav(channels, sample_width, frame_rate, memoryview(b"")), samples)
 
 
 def wav_pieces(wav: Wav, max_bytes: int) -> Iterator[tuple[bytes, memoryview]]:

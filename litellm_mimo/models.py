@@ -191,6 +191,20 @@ def upstream_id(model_id: str) -> str:
     raise errors.bad_request(retirement_notice(model, successor), model=model_id)
 
 
+MODE_NAMES = {"chat": "chat", "audio_speech": "text-to-speech", "audio_transcription": "speech-recognition"}
+
+
+def upstream_id_for(model_id: str, mode: str) -> str:
+    """``upstream_id(model_id)`` for a call of that mode; a catalogued model of another mode is
+    refused before anything is sent (a 400 naming the models that do it)."""
+    upstream = upstream_id(model_id)
+    known = lookup(upstream)
+    if known.catalogued and known.mode != mode:
+        raise errors.bad_request(f"{model_id} is not a {MODE_NAMES[mode]} model (it is a {MODE_NAMES[known.mode]} "
+                                 f"model): use {', '.join(models_of_mode(mode))}.", model=model_id)
+    return upstream
+
+
 def retirement_notice(model: MiMoModel, successor: MiMoModel) -> str:
     return (f"MiMo model {model.id} was retired by Xiaomi on {model.retires} and no longer answers; "
             f"use {successor.id} instead (or set {UPGRADE_ENV}=1 to have it sent in its place).")

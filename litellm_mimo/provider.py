@@ -9,6 +9,7 @@ stream loops are mirror images, as openai-python's ``Stream`` and ``AsyncStream`
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import threading
@@ -125,13 +126,17 @@ class Call:
         headers = {**self.headers, "Content-Length": str(len(body))} if body.large else self.headers
         return client.build_request("POST", self.url, content=content, headers=headers, timeout=self.timeout)
 
-    def retry_after(self, attempt: int, failure: httpx.Response | httpx.HTTPError) -> float | None:
-        """Seconds to wait before trying again, or None: not transient, or no retries left."""
-        if attempt >= self.max_retries:
-            return None
-        if isinstance(failure, httpx.Response):
-            return retries.delay(attempt, failure.headers) if retries.transient(failure.status_code) else None
-        return retries.delay(attempt)
+    def wait_before_retry(self, attempt: int, failure: httpx.HTTPError | tuple[httpx.Response, bytes]) -> float:
+        """Seconds to wait before trying again after a failed attempt; the failure raised as its
+        LiteLLM exception when it would fail again or no retry is left."""
+        if isinstance(failure, httpx.HTTPError):
+            if attempt < self.max_retries:
+                return retries.delay(attempt)
+            raise self.transport_error(failure) from None
+        response, body = failure
+        if attempt < self.max_retries and retries.transient(response.status_code):
+            return retries.delay(attempt, response.headers)
+        raise self.error(response, body)
 
     def error(self, response: httpx.Response, body: bytes) -> Exception:
         return errors.from_response(
@@ -180,44 +185,28 @@ def _max_retries(value: object, model: str) -> int:
 def _send(http: httpx.Client, call: Call) -> httpx.Response:
     """The open response to ``call``, after the retries ``call.max_retries`` allows; an error
     answer is raised as its LiteLLM exception."""
-    attempt = 0
-    while True:
+    for attempt in itertools.count():
         try:
             response = http.send(call.request(http), stream=True)
-        except httpx.HTTPError as exc:
-            wait = call.retry_after(attempt, exc)
-            if wait is None:
-                raise call.transport_error(exc) from None
-        else:
             if response.status_code < 400:
                 return response
-            body = bodies.read(response)
-            wait = call.retry_after(attempt, response)
-            if wait is None:
-                raise call.error(response, body)
-        time.sleep(wait)
-        attempt += 1
+            failure = (response, bodies.read(response))
+        except httpx.HTTPError as exc:
+            failure = exc
+        time.sleep(call.wait_before_retry(attempt, failure))
 
 
 async def _asend(http: httpx.AsyncClient, call: Call) -> httpx.Response:
     """``_send``'s mirror image."""
-    attempt = 0
-    while True:
+    for attempt in itertools.count():
         try:
             response = await http.send(call.request(http), stream=True)
-        except httpx.HTTPError as exc:
-            wait = call.retry_after(attempt, exc)
-            if wait is None:
-                raise call.transport_error(exc) from None
-        else:
             if response.status_code < 400:
                 return response
-            body = await bodies.aread(response)
-            wait = call.retry_after(attempt, response)
-            if wait is None:
-                raise call.error(response, body)
-        await asyncio.sleep(wait)
-        attempt += 1
+            failure = (response, await bodies.aread(response))
+        except httpx.HTTPError as exc:
+            failure = exc
+        await asyncio.sleep(call.wait_before_retry(attempt, failure))
 
 
 def _chunks(call: Call, response: httpx.Response) -> Iterator:

@@ -21,14 +21,13 @@ from . import audiofile, errors, models
 logger = logging.getLogger("litellm_mimo")
 
 # OpenAI response_format -> (MiMo audio.format, content type)
-FORMATS = {"wav": ("wav", "audio/wav"), "mp3": ("mp3", "audio/mpeg"), "pcm": ("pcm16", "audio/pcm")}
+FORMATS = {"wav": ("wav", audiofile.MIME_TYPES["wav"]), "mp3": ("mp3", audiofile.MIME_TYPES["mp3"]),
+           "pcm": ("pcm16", "audio/pcm")}
 PRESET_VOICES = ("mimo_default", "冰糖", "茉莉", "苏打", "白桦", "Mia", "Chloe", "Milo", "Dean")
 OPENAI_VOICES = ("alloy", "ash", "ballad", "cedar", "coral", "echo", "fable", "marin", "nova", "onyx",
                  "sage", "shimmer", "verse")
 # The retired mimo-v2-tts's own voices, on its successor: its Chinese and English defaults.
 V2_VOICES = {"default_zh": "冰糖", "default_en": "Mia"}
-VOICE_SAMPLE_TYPES = {"audio/wav": "wav", "audio/mpeg": "mp3", "audio/mp3": "mp3"}
-MAX_VOICE_SAMPLE_BASE64 = 10_000_000
 MAX_CHARS = 2500  # Xiaomi advises splitting longer texts
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？…])\s*|\n+")
 _CLAUSE_END = re.compile(r"(?<=[,;:，；：、])\s*|\s+")
@@ -52,11 +51,7 @@ def plan(model: str, input: str | None, voice: object = None, instructions: str 
     def refuse(message: str) -> Exception:
         return errors.bad_request(message, model=model)
 
-    family = models.upstream_id(model)  # refuses a retired model, or names its successor
-    known = models.lookup(family)
-    if known.catalogued and known.mode != "audio_speech":
-        raise refuse(f"{model} is not a text-to-speech model ({known.mode}): speech needs one of "
-                     f"{', '.join(models.models_of_mode('audio_speech'))}.")
+    family = models.upstream_id_for(model, "audio_speech")  # a retired model: refused, or its successor
 
     if not isinstance(input, str) or not input.strip():
         raise refuse("input is empty: give the text to speak.")
@@ -121,18 +116,18 @@ def _voice_sample(voice: object, refuse) -> str:
                      "litellm_mimo.audio_data_url('sample.wav') builds one.")
     header, _, payload = voice.partition(",")
     mime = header[len("data:"):].split(";")[0].lower()
-    if mime not in VOICE_SAMPLE_TYPES or not header.endswith(";base64"):
+    if mime not in audiofile.KINDS_BY_MIME or not header.endswith(";base64"):
         raise refuse(f"voice sample type {mime or header!r} is not accepted: MiMo takes base64 wav or mp3 "
                      "(data:audio/wav;base64,..., data:audio/mpeg;base64,...).")
-    if len(payload) > MAX_VOICE_SAMPLE_BASE64:
-        raise refuse(f"voice sample is {len(payload):,} base64 characters; MiMo accepts at most "
-                     f"{MAX_VOICE_SAMPLE_BASE64:,} (10 MB).")
+    if len(voice) > audiofile.MAX_DATA_URL_CHARS:
+        raise refuse(f"voice sample is a data URL of {len(voice):,} characters; MiMo accepts at most "
+                     f"{audiofile.MAX_DATA_URL_CHARS:,} (its 10 MB).")
     try:  # enough of the sample to find its first MPEG frames
         head = base64.b64decode(payload[:(audiofile.MP3_SEARCH_BYTES * 2) // 3 * 4], validate=True)
     except (binascii.Error, ValueError):
         raise refuse("voice sample is not valid base64.") from None
-    if audiofile.sniff(head) != VOICE_SAMPLE_TYPES[mime]:
-        raise refuse(f"voice sample says {mime} but its bytes are not {VOICE_SAMPLE_TYPES[mime]}.")
+    if audiofile.sniff(head) != audiofile.KINDS_BY_MIME[mime]:
+        raise refuse(f"voice sample says {mime} but its bytes are not {audiofile.KINDS_BY_MIME[mime]}.")
     return voice
 
 
@@ -217,6 +212,5 @@ def audio_data_url(path: str | Path) -> str:
     kind = audiofile.sniff(data)
     if kind is None:
         raise ValueError(f"{path}: its bytes are not wav or mp3 audio, and MiMo takes wav or mp3 samples only")
-    mime = "audio/wav" if kind == "wav" else "audio/mpeg"
-    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+    return audiofile.data_url(kind, data)
 

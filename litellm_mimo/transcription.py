@@ -6,7 +6,6 @@ translation. One user message with one ``input_audio`` part carrying a ``data:``
 
 from __future__ import annotations
 
-import base64
 import logging
 import os
 import re
@@ -20,10 +19,6 @@ logger = logging.getLogger("litellm_mimo")
 
 LANGUAGES = ("auto", "zh", "en")
 RESPONSE_FORMATS = ("json", "text")
-MIME_TYPES = {"wav": "audio/wav", "mp3": "audio/mpeg"}
-# MiMo's limit is "base64 string <= 10 MB"; the strict reading counts the whole data URL as
-# 10,000,000 characters.
-MAX_DATA_URL_CHARS = 10_000_000
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
@@ -39,15 +34,11 @@ class TranscriptionPlan:
 def plan(model: str, file: object, language: str | None = None, prompt: str | None = None,
          response_format: str | None = None, timestamp_granularities: Sequence[str] | None = None,
          temperature: float | None = None, drop_params: bool = False,
-         max_data_url_chars: int = MAX_DATA_URL_CHARS) -> TranscriptionPlan:
+         max_data_url_chars: int = audiofile.MAX_DATA_URL_CHARS) -> TranscriptionPlan:
     def refuse(message: str) -> Exception:
         return errors.bad_request(message, model=model)
 
-    upstream = models.upstream_id(model)  # refuses a retired model, or names its successor
-    known = models.lookup(upstream)
-    if known.catalogued and known.mode != "audio_transcription":
-        raise refuse(f"{model} is not a speech-recognition model ({known.mode}): transcription needs "
-                     f"{', '.join(models.models_of_mode('audio_transcription'))}.")
+    upstream = models.upstream_id_for(model, "audio_transcription")  # a retired model: refused, or its successor
     fmt = response_format or "json"
     if fmt not in RESPONSE_FORMATS:
         raise refuse(f"response_format={response_format!r} is not supported: MiMo returns plain text only, "
@@ -71,7 +62,7 @@ def plan(model: str, file: object, language: str | None = None, prompt: str | No
     if kind is None:
         raise refuse(f"{filename or 'the file'} is not wav or mp3 audio (its bytes are neither a RIFF/WAVE file "
                      "nor MPEG audio frames, whatever its name says): MiMo accepts wav and mp3 only; convert it first.")
-    max_bytes = (max_data_url_chars - len(_prefix(kind))) // 4 * 3
+    max_bytes = audiofile.max_bytes_in_data_url(kind, max_data_url_chars)
     try:
         if len(data) <= max_bytes:
             pieces: tuple = ((data,),)
@@ -127,19 +118,12 @@ def _read_keeping_position(file) -> object:
         file.seek(start)
 
 
-def _prefix(kind: str) -> str:
-    return f"data:{MIME_TYPES[kind]};base64,"
-
-
 def chat_kwargs(transcription: TranscriptionPlan, piece: tuple[bytes | memoryview, ...]) -> dict:
     """The ``litellm.completion`` arguments for one piece of audio."""
     audio = piece[0] if len(piece) == 1 else b"".join(piece)
-    data_url = _prefix(transcription.kind) + base64.b64encode(audio).decode("ascii")
-    return {
-        "model": f"{models.PROVIDER}/{transcription.model}",
-        "messages": [{"role": "user", "content": [{"type": "input_audio", "input_audio": {"data": data_url}}]}],
-        **transcription.options,
-    }
+    part = {"type": "input_audio", "input_audio": {"data": audiofile.data_url(transcription.kind, audio)}}
+    return {"model": f"{models.PROVIDER}/{transcription.model}", "messages": [{"role": "user", "content": [part]}],
+            **transcription.options}
 
 
 def join_texts(texts: Sequence[str]) -> str:

@@ -1,3 +1,6 @@
+"""Shared fixtures and helpers: MiMo played by the stand-in, the proxies, cassettes, and the one
+table of the ways MiMo fails. Test modules import helpers from here, never from each other."""
+
 import json
 import os
 
@@ -7,7 +10,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no internet: ne
 PINNED_TODAY = "2026-11-29"
 os.environ["LITELLM_MIMO_TODAY"] = PINNED_TODAY
 
-from pathlib import Path
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 import litellm
@@ -21,15 +24,66 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 import litellm_mimo
-from tests.proxy import SHIPPED_CONFIG, Proxy
+from tests.proxy import ROOT, SHIPPED_CONFIG, Proxy, derived_config, free_port  # noqa: F401 (free_port: shared)
 from tests.standin import StandIn
 
-ROOT = Path(__file__).resolve().parent.parent
 CASSETTES = ROOT / "cassettes"
+AUDIO = ROOT / "tests" / "fixtures" / "audio"
+KEY = "sk-" + "sharedstandinsecret" * 2  # the MiMo key the test proxies hold: it must show up nowhere
+TIMEOUT = 1.5  # seconds of MiMo silence before a test proxy gives up; the stand-in's "timeout" fault waits 5
 REAL_API_BASE = "https://api.xiaomimimo.com/v1"
 # How cassettes are made: unset = replay only ("none"); "standin" = record against the local
-# stand-in; "real" = record against the real API with XIAOMI_API_KEY (README, "Re-recording").
+# stand-in; "real" = record against the real API with XIAOMI_API_KEY (tests/README.md).
 RECORD = os.environ.get("MIMO_RECORD", "")
+
+
+# --- the ways MiMo fails -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str  # the stand-in's X-Standin-Fault / queued fault
+    exception: type  # what a caller in code gets
+    status: int  # what a client of the proxy gets
+    words: str  # what the message must say
+    routes: tuple[str, ...] = ("chat",)  # where the fault is exercised in the fault matrix
+
+
+FAULTS = {f.name: f for f in (
+    Fault("400-param", litellm.BadRequestError, 400, "reasoning_content in the thinking mode must be passed back"),
+    Fault("400-invalid", litellm.BadRequestError, 400, "Invalid request parameters"),
+    Fault("400-json", litellm.BadRequestError, 400, "Invalid JSON in request body"),
+    Fault("400-context", litellm.ContextWindowExceededError, 400, "context length"),
+    Fault("401", litellm.AuthenticationError, 401, "Invalid API Key"),
+    Fault("402", litellm.PaymentRequiredError, 402, "balance is insufficient"),
+    Fault("403", litellm.PermissionDeniedError, 403, "Illegal access"),
+    Fault("404", litellm.NotFoundError, 404, "404 Not Found"),
+    Fault("421", litellm.ContentPolicyViolationError, 400, "content moderation"),
+    Fault("441", litellm.ContentPolicyViolationError, 400, "risk control"),
+    Fault("429", litellm.RateLimitError, 429, "Too many requests", ("chat", "speech")),
+    Fault("500", litellm.InternalServerError, 500, "Internal server error"),
+    Fault("503", litellm.ServiceUnavailableError, 503, "overloaded", ("chat", "transcription")),
+    Fault("timeout", litellm.Timeout, 408, "did not answer within the timeout"),
+    Fault("notjson", litellm.APIError, 502, "not JSON"),
+    Fault("truncated", litellm.APIError, 502, "not JSON"),
+    Fault("nochoices", litellm.APIError, 502, "no choices"),
+    Fault("noaudio", litellm.APIError, 502, "carried no audio", ("speech",)),
+    Fault("badaudio", litellm.APIError, 502, "not valid base64", ("speech",)),
+)}
+
+
+def assert_openai_error(response, status: int, words: str) -> dict:
+    """A proxy's error answer: that status, OpenAI's error shape with a type, the words in its
+    message, and neither a traceback nor the MiMo key."""
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert error["type"] and error["type"] != "None", error
+    assert words.lower() in error["message"].lower(), error
+    assert "Traceback" not in response.text and KEY not in response.text
+    return error
+
+
+# --- cassettes ------------------------------------------------------------------------------
 
 
 def _json_body(request) -> object:
@@ -62,26 +116,38 @@ recorder = vcr.VCR(
 recorder.register_matcher("json_body", match_json_body)
 
 
-# Tests that start LiteLLM's proxy, marked so that `-m "not proxy"` is the in-code suite (CI runs it
-# on LiteLLM versions whose [proxy] extra does not install here). Marked by the fixtures they use;
-# a test that starts a proxy itself carries the mark by hand.
-PROXY_FIXTURES = {"proxy", "retrying_proxy", "shipped", "tryout"}
+def creds(mimo_api: dict) -> dict:
+    return {"api_base": mimo_api["api_base"], "api_key": mimo_api["api_key"]}
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if PROXY_FIXTURES & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.proxy)
+def sent(cassette, index: int = -1) -> dict:
+    """What MiMo received, as the cassette recorded it."""
+    return json.loads(cassette.requests[index].body)
+
+
+def recorded_body(cassette, index: int = -1) -> str:
+    body = cassette.responses[index]["body"]["string"]
+    return body.decode() if isinstance(body, bytes) else body
+
+
+def answer(cassette, index: int = -1) -> dict:
+    """What MiMo answered, as the cassette recorded it."""
+    return json.loads(recorded_body(cassette, index))
+
+
+def stream_events(cassette, index: int = -1) -> list[dict]:
+    return [json.loads(line[len("data: "):]) for line in recorded_body(cassette, index).splitlines()
+            if line.startswith("data: ") and line != "data: [DONE]"]
+
+
+def cassette_precondition(condition: bool, what: str) -> None:
+    """A fact about the recording itself, checked so that the behaviour asserted after it means
+    something (e.g. that MiMo did send cached tokens); a failure here is a bad cassette, not a bug."""
+    assert condition, f"cassette precondition: {what}"
 
 
 @pytest.fixture
-def standin():
-    with StandIn() as mimo:
-        yield mimo
-
-
-@pytest.fixture
-def mimo_api(request):
+def mimo_api():
     """Where cassette tests send requests: the real API or the stand-in when recording, and
     an address nothing listens on when replaying (vcrpy answers; hosts are not matched)."""
     if RECORD == "real":
@@ -103,14 +169,53 @@ def standin_only(mimo_api):
         pytest.skip("this cassette needs the stand-in's fault injection")
 
 
-@pytest.fixture(autouse=True)
-def _registered():
-    """Every test starts with the package registered and LiteLLM's global knobs untouched."""
-    litellm_mimo.register()
-    drop_params = litellm.drop_params
-    yield
-    litellm.drop_params = drop_params
-    litellm_mimo.register()
+# --- MiMo played by the stand-in, and the proxies in front of it --------------------------------
+
+
+@pytest.fixture(scope="session")
+def _mimo_session():
+    with StandIn() as mimo:
+        # MiMo's own model list names a model launched after this release, and a retired one.
+        mimo.listed_models += ["mimo-v2.7-flash", "mimo-v2.5"]
+        yield mimo
+
+
+@pytest.fixture
+def mimo(_mimo_session):
+    """The stand-in (one per run), as fresh as a new one: no requests, faults or delays left."""
+    _mimo_session.reset()
+    yield _mimo_session
+    _mimo_session.reset()
+
+
+@pytest.fixture(scope="session")
+def _proxy_session(_mimo_session, tmp_path_factory):
+    calls = tmp_path_factory.mktemp("proxy") / "calls.jsonl"
+    config = derived_config(
+        extra_settings={"callbacks": ["tests.proxy_callback.recorder"], "request_timeout": TIMEOUT},
+        router_settings={"num_retries": 0, "disable_cooldowns": True},
+    )
+    config["model_list"] += [
+        # A deployment whose upstream id differs from its name (clients that need `[1m]` stripped).
+        {"model_name": "mimo-v2.6-pro-1m-stripped", "litellm_params": {
+            "model": "xiaomi/mimo-v2.6-pro[1m]", "upstream_model": "mimo-v2.6-pro", "api_key": "os.environ/XIAOMI_API_KEY"}},
+        # ASR at a contract price, given where LiteLLM users give prices: the deployment's model_info.
+        {"model_name": "asr-contract", "model_info": {"input_cost_per_second": 0.01},
+         "litellm_params": {"model": "xiaomi/mimo-v2.5-asr", "api_key": "os.environ/XIAOMI_API_KEY"}},
+    ]
+    env = {"PYTHONPATH": str(ROOT), "PROXY_CALLBACK_LOG": str(calls), "XIAOMI_MODELS": "mimo-v2.7-pro[1m]",
+           "XIAOMI_API_KEY": KEY}
+    with Proxy(_mimo_session.url, config=config, env=env) as proxy:
+        proxy.calls = calls
+        yield proxy
+
+
+@pytest.fixture
+def proxy(_proxy_session, mimo):
+    """The proxy most tests use (one per run): the shipped config plus test deployments, no
+    retries, no cooldowns, a short timeout, a callback logging each call to ``proxy.calls``."""
+    _proxy_session.calls.write_text("")
+    return _proxy_session
 
 
 @pytest.fixture(scope="session")
@@ -122,8 +227,29 @@ def _shipped_session():
 @pytest.fixture
 def shipped(_shipped_session):
     """The shipped proxy_config.yaml unchanged, started from the repository as the README does
-    (LiteLLM's default retries and cooldowns on), MiMo played by a stand-in; started once per run.
+    (LiteLLM's default retries and cooldowns on), MiMo played by its own stand-in; one per run.
     A test on it must leave no deployment cooling down: that is what these tests prove."""
-    _shipped_session.mimo.requests.clear()
-    _shipped_session.mimo.queued_faults.clear()
+    _shipped_session.mimo.reset()
     return _shipped_session
+
+
+# Tests that start LiteLLM's proxy, marked so that `-m "not proxy"` is the in-code suite (CI runs it
+# on LiteLLM versions whose [proxy] extra does not install here). Marked by the fixtures they use;
+# a test that starts a proxy itself carries the mark by hand.
+PROXY_FIXTURES = {"proxy", "retrying_proxy", "shipped", "tryout"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if PROXY_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.proxy)
+
+
+@pytest.fixture(autouse=True)
+def _registered():
+    """Every test starts with the package registered and LiteLLM's global knobs untouched."""
+    litellm_mimo.register()
+    drop_params = litellm.drop_params
+    yield
+    litellm.drop_params = drop_params
+    litellm_mimo.register()

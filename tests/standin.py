@@ -24,6 +24,8 @@ import wave
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from litellm_mimo import audiofile
+
 AUDIO_DIR = Path(__file__).parent / "fixtures" / "audio"
 OFFICIAL_TRANSCRIPT = "Good morning. Could you tell me what the weather will be like today?"
 INVALID_KEY = "invalid-key"
@@ -112,13 +114,7 @@ def text_in_pcm(pcm: bytes) -> str | None:
 
 
 def wav_bytes(pcm: bytes) -> bytes:
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(SAMPLE_RATE)
-        w.writeframes(pcm)
-    return buf.getvalue()
+    return audiofile.wav_file(pcm, SAMPLE_RATE)
 
 
 class StandIn:
@@ -141,6 +137,16 @@ class StandIn:
         self.server.daemon_threads = True
         self.server.standin = self
         self._thread: threading.Thread | None = None
+
+    def reset(self) -> None:
+        """Back to a fresh stand-in's state (its model list aside), for a stand-in shared by tests."""
+        with self._lock:
+            self.requests.clear()
+            self.list_requests.clear()
+            self.queued_faults.clear()
+        self.retry_after = "1"
+        self.stream_gate, self.gate_released = None, None
+        self.models_path, self.models_delay = "/v1/models", 0.0
 
     @property
     def url(self) -> str:

@@ -9,7 +9,7 @@ import json
 import litellm
 import pytest
 
-from tests.conftest import recorder
+from tests.conftest import answer, cassette_precondition, creds, recorder, sent, stream_events
 
 MODEL = "xiaomi/mimo-v2.6-pro"
 HI = [{"role": "user", "content": "Hi, who are you?"}]
@@ -21,29 +21,6 @@ WEATHER_TOOL = {
         "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
     },
 }
-
-
-def creds(mimo_api) -> dict:
-    return {"api_base": mimo_api["api_base"], "api_key": mimo_api["api_key"]}
-
-
-def sent(cassette, index: int = -1) -> dict:
-    return json.loads(cassette.requests[index].body)
-
-
-def recorded_body(cassette, index: int = -1) -> str:
-    body = cassette.responses[index]["body"]["string"]
-    return body.decode() if isinstance(body, bytes) else body
-
-
-def answer(cassette, index: int = -1) -> dict:
-    return json.loads(recorded_body(cassette, index))
-
-
-def stream_events(cassette, index: int = -1) -> list[dict]:
-    body = recorded_body(cassette, index)
-    return [json.loads(line[len("data: "):]) for line in body.splitlines()
-            if line.startswith("data: ") and line != "data: [DONE]"]
 
 
 def test_plain_completion_returns_content_reasoning_and_usage(mimo_api):
@@ -76,7 +53,7 @@ def test_thinking_disabled_is_forwarded_unchanged(mimo_api):
     with recorder.use_cassette("chat_thinking_disabled.yaml") as cass:
         r = litellm.completion(model=MODEL, messages=HI, thinking={"type": "disabled"}, **creds(mimo_api))
     assert sent(cass)["thinking"] == {"type": "disabled"}
-    assert "reasoning_content" not in answer(cass)["choices"][0]["message"]
+    cassette_precondition("reasoning_content" not in answer(cass)["choices"][0]["message"], "MiMo sent no reasoning")
     assert r.choices[0].message.content == answer(cass)["choices"][0]["message"]["content"]
     assert getattr(r.choices[0].message, "reasoning_content", None) is None
 
@@ -134,7 +111,7 @@ def test_reasoning_content_missing_from_history_is_mimos_400(mimo_api):
         with pytest.raises(litellm.BadRequestError) as caught:
             litellm.completion(model=MODEL, messages=history, tools=[WEATHER_TOOL], **creds(mimo_api))
     error = answer(cass)["error"]
-    assert error["message"] == "Param Incorrect"  # the real reason is in `param`
+    cassette_precondition(error["message"] == "Param Incorrect", "MiMo put the real reason in `param`")
     assert error["param"] in str(caught.value)
     assert "reasoning_content in the thinking mode must be passed back" in str(caught.value)
 
@@ -180,7 +157,7 @@ def test_streamed_tool_call_fragments_rebuild(mimo_api):
         chunks = list(litellm.completion(model=MODEL, messages=[{"role": "user", "content": "Paris"}],
                                          tools=[WEATHER_TOOL], stream=True, **creds(mimo_api)))
     fragments = [tc for e in stream_events(cass) if e["choices"] for tc in e["choices"][0]["delta"]["tool_calls"] or []]
-    assert len(fragments) >= 2 and fragments[1]["id"] is None  # id and name only on the first fragment
+    cassette_precondition(len(fragments) >= 2 and fragments[1]["id"] is None, "id and name only on the first fragment")
     built = litellm.stream_chunk_builder(chunks)
     call = built.choices[0].message.tool_calls[0]
     assert call.id == fragments[0]["id"]
@@ -237,7 +214,7 @@ def test_cached_prompt_tokens_reach_the_caller(mimo_api):
     with recorder.use_cassette("chat_cached_tokens.yaml") as cass:
         r = litellm.completion(model=MODEL, messages=[{"role": "system", "content": system}, *HI], **creds(mimo_api))
     usage = answer(cass)["usage"]
-    assert usage["prompt_tokens_details"]["cached_tokens"] > 0
+    cassette_precondition(usage["prompt_tokens_details"]["cached_tokens"] > 0, "MiMo counted cached tokens")
     assert r.usage.prompt_tokens_details.cached_tokens == usage["prompt_tokens_details"]["cached_tokens"]
     cached = usage["prompt_tokens_details"]["cached_tokens"]
     expected = ((usage["prompt_tokens"] - cached) * 0.435e-6 + cached * 0.0036e-6

@@ -4,39 +4,28 @@ Natural errors (bad key, too many tokens, unknown model) can be re-recorded agai
 API; the others come from the stand-in's fault injection (``X-Standin-Fault``).
 """
 
-import json
-
 import litellm
 import pytest
 from litellm.exceptions import MidStreamFallbackError
 
-from tests.conftest import recorder
-from tests.test_chat_cassettes import HI, MODEL, answer, creds, recorded_body
+from tests.conftest import FAULTS, cassette_precondition, creds, recorded_body, recorder, sent
 
-FAULTS = [
-    # (fault, exception class, HTTP status on the exception, words the message must carry)
-    ("400-invalid", litellm.BadRequestError, 400, "Invalid request parameters"),
-    ("400-context", litellm.ContextWindowExceededError, 400, "context length"),
-    ("402", litellm.PaymentRequiredError, 402, "balance is insufficient"),
-    ("403", litellm.PermissionDeniedError, 403, "Illegal access"),
-    ("404", litellm.NotFoundError, 404, "404 Not Found"),
-    ("421", litellm.ContentPolicyViolationError, 400, "content moderation"),
-    ("441", litellm.ContentPolicyViolationError, 400, "risk control"),
-    ("429", litellm.RateLimitError, 429, "Too many requests"),
-    ("500", litellm.InternalServerError, 500, "Internal server error"),
-    ("503", litellm.ServiceUnavailableError, 503, "overloaded"),
-]
+MODEL = "xiaomi/mimo-v2.6-pro"
+HI = [{"role": "user", "content": "Hi, who are you?"}]
+# The faults of the shared table recorded as cassettes (cassettes/error_<fault>.yaml).
+RECORDED = [FAULTS[name] for name in ("400-invalid", "400-context", "402", "403", "404", "421", "441", "429", "500", "503")]
 
 
-@pytest.mark.parametrize("fault,exc_class,status,words", FAULTS, ids=[f[0] for f in FAULTS])
-def test_error_family(fault, exc_class, status, words, mimo_api, standin_only):
-    with recorder.use_cassette(f"error_{fault}.yaml") as cass:
-        with pytest.raises(exc_class) as caught:
-            litellm.completion(model=MODEL, messages=HI, extra_headers={"X-Standin-Fault": fault}, **creds(mimo_api))
-    assert type(caught.value) is exc_class
-    assert caught.value.status_code == status
-    assert words.lower() in str(caught.value).lower()
-    assert cass.responses[0]["status"]["code"] == (400 if fault in ("421", "441") else int(fault[:3]))
+@pytest.mark.parametrize("fault", RECORDED, ids=[f.name for f in RECORDED])
+def test_error_family(fault, mimo_api, standin_only):
+    with recorder.use_cassette(f"error_{fault.name}.yaml") as cass:
+        with pytest.raises(fault.exception) as caught:
+            litellm.completion(model=MODEL, messages=HI, extra_headers={"X-Standin-Fault": fault.name}, **creds(mimo_api))
+    assert type(caught.value) is fault.exception
+    assert caught.value.status_code == fault.status
+    assert fault.words.lower() in str(caught.value).lower()
+    cassette_precondition(cass.responses[0]["status"]["code"] == (400 if fault.name in ("421", "441") else int(fault.name[:3])),
+                          "MiMo answered with the fault's status")
     assert mimo_api["api_key"] not in str(caught.value)
 
 
@@ -51,7 +40,7 @@ def test_unsupported_model(mimo_api):
     with recorder.use_cassette("error_400_unsupported_model.yaml") as cass:
         with pytest.raises(litellm.BadRequestError, match="Unsupported model mimo-v2.6") as caught:
             litellm.completion(model="xiaomi/mimo-v2.6", messages=HI, **creds(mimo_api))
-    assert json.loads(cass.requests[0].body)["model"] == "mimo-v2.6"
+    assert sent(cass)["model"] == "mimo-v2.6"
     assert "chat models this package knows as current: mimo-v2.6-pro, mimo-v2.6-flash" in str(caught.value)
 
 
@@ -61,7 +50,7 @@ def test_sse_framed_error_on_a_stream_request(mimo_api, standin_only):
         with pytest.raises(litellm.BadRequestError, match="stream request rejected"):
             litellm.completion(model=MODEL, messages=HI, stream=True, extra_headers={"X-Standin-Fault": "sse-error"},
                                **creds(mimo_api))
-    assert recorded_body(cass).startswith("data:{")
+    cassette_precondition(recorded_body(cass).startswith("data:{"), "MiMo framed its error as SSE")
 
 
 # LiteLLM wraps a 5xx or connection error raised inside a stream in MidStreamFallbackError
@@ -82,7 +71,7 @@ def test_keepalive_comment_before_the_stream(mimo_api, standin_only):
     with recorder.use_cassette("chat_stream_keepalive.yaml") as cass:
         chunks = list(litellm.completion(model=MODEL, messages=HI, stream=True,
                                          extra_headers={"X-Standin-Fault": "keepalive"}, **creds(mimo_api)))
-    assert recorded_body(cass).startswith(": PROCESSING")
+    cassette_precondition(recorded_body(cass).startswith(": PROCESSING"), "the stream starts with the keep-alive")
     assert litellm.stream_chunk_builder(chunks).choices[0].message.content.startswith("Echo:")
 
 

@@ -7,9 +7,7 @@ Router, and MiMo's `Retry-After` respected.
 """
 
 import json
-import socket
 import time
-from pathlib import Path
 
 import httpx
 import litellm
@@ -17,56 +15,19 @@ import pytest
 from litellm.exceptions import MidStreamFallbackError
 
 from litellm_mimo import retries
-from tests.proxy import MASTER_KEY, ROOT, Proxy, derived_config
-from tests.standin import StandIn
+from tests.conftest import AUDIO, FAULTS, KEY, TIMEOUT, Proxy, assert_openai_error, derived_config, free_port
+from tests.proxy import MASTER_KEY
 
-KEY = "sk-" + "faultmatrixsecret" * 2
 HI = [{"role": "user", "content": "Hi"}]
-AUDIO = Path(__file__).parent / "fixtures" / "audio"
-
-# (fault, route, LiteLLM exception in code, HTTP status through the proxy, words in the message)
-MATRIX = [
-    ("400-param", "chat", litellm.BadRequestError, 400, "reasoning_content in the thinking mode must be passed back"),
-    ("400-invalid", "chat", litellm.BadRequestError, 400, "Invalid request parameters"),
-    ("400-json", "chat", litellm.BadRequestError, 400, "Invalid JSON in request body"),
-    ("400-context", "chat", litellm.ContextWindowExceededError, 400, "context length"),
-    ("401", "chat", litellm.AuthenticationError, 401, "Invalid API Key"),
-    ("402", "chat", litellm.PaymentRequiredError, 402, "balance is insufficient"),
-    ("403", "chat", litellm.PermissionDeniedError, 403, "Illegal access"),
-    ("404", "chat", litellm.NotFoundError, 404, "404 Not Found"),
-    ("421", "chat", litellm.ContentPolicyViolationError, 400, "content moderation"),
-    ("441", "chat", litellm.ContentPolicyViolationError, 400, "risk control"),
-    ("429", "chat", litellm.RateLimitError, 429, "Too many requests"),
-    ("500", "chat", litellm.InternalServerError, 500, "Internal server error"),
-    ("503", "chat", litellm.ServiceUnavailableError, 503, "overloaded"),
-    ("timeout", "chat", litellm.Timeout, 408, "did not answer within the timeout"),
-    ("notjson", "chat", litellm.APIError, 502, "not JSON"),
-    ("truncated", "chat", litellm.APIError, 502, "not JSON"),
-    ("nochoices", "chat", litellm.APIError, 502, "no choices"),
-    ("noaudio", "speech", litellm.APIError, 502, "carried no audio"),
-    ("badaudio", "speech", litellm.APIError, 502, "not valid base64"),
-    ("429", "speech", litellm.RateLimitError, 429, "Too many requests"),
-    ("503", "transcription", litellm.ServiceUnavailableError, 503, "overloaded"),
-]
+# Every fault on every route it concerns: (fault, route).
+MATRIX = [(fault, route) for fault in FAULTS.values() for route in fault.routes]
+MATRIX_IDS = [f"{route}-{fault.name}" for fault, route in MATRIX]
 STREAM_MATRIX = [
     # (fault, in code: exception, and the original inside MidStreamFallbackError if wrapped, words)
     ("sse-error", litellm.BadRequestError, None, "stream request rejected"),
     ("cut", MidStreamFallbackError, litellm.APIConnectionError, "stream ended before the answer was complete"),
     ("instream-error", MidStreamFallbackError, litellm.InternalServerError, "Internal error during generation"),
 ]
-TIMEOUT = 1.5  # seconds; the stand-in's "timeout" fault waits 5
-
-
-@pytest.fixture(scope="module")
-def mimo():
-    with StandIn() as standin:
-        yield standin
-
-
-@pytest.fixture(autouse=True)
-def _fresh(mimo):
-    mimo.requests.clear()
-    mimo.queued_faults.clear()
 
 
 def call_in_code(route: str, mimo):
@@ -78,14 +39,14 @@ def call_in_code(route: str, mimo):
     return litellm.transcription(model="xiaomi/mimo-v2.5-asr", file=(AUDIO / "good-morning.mp3").read_bytes(), **common)
 
 
-@pytest.mark.parametrize("fault,route,exc_class,status,words", MATRIX, ids=[f"{m[1]}-{m[0]}" for m in MATRIX])
-def test_in_code(mimo, fault, route, exc_class, status, words):
-    mimo.queued_faults = [fault]
+@pytest.mark.parametrize("fault,route", MATRIX, ids=MATRIX_IDS)
+def test_in_code(mimo, fault, route):
+    mimo.queued_faults = [fault.name]
     started = time.monotonic()
-    with pytest.raises(exc_class) as caught:
+    with pytest.raises(fault.exception) as caught:
         call_in_code(route, mimo)
     assert time.monotonic() - started < TIMEOUT + 3  # bounded by the request timeout: nothing hangs
-    assert words.lower() in str(caught.value).lower()
+    assert fault.words.lower() in str(caught.value).lower()
     assert KEY not in str(caught.value) and KEY not in repr(caught.value)
 
 
@@ -104,11 +65,9 @@ async def test_stream_faults_in_code(mimo, fault, exc_class, original, words, as
 
 
 def test_refused_connection_in_code():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    with pytest.raises(litellm.APIConnectionError):
-        litellm.completion(model="xiaomi/mimo-v2.6-pro", messages=HI, api_base=f"http://127.0.0.1:{port}/v1", api_key=KEY)
+    with pytest.raises(litellm.APIConnectionError, match="Could not reach MiMo"):
+        litellm.completion(model="xiaomi/mimo-v2.6-pro", messages=HI, api_base=f"http://127.0.0.1:{free_port()}/v1",
+                           api_key=KEY)
 
 
 @pytest.mark.parametrize("fault", ["429", "500", "503", "timeout"])
@@ -194,14 +153,6 @@ def test_an_invalid_max_retries_is_refused_before_sending(mimo, value):
 # --- through the proxy ---------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def proxy(mimo):
-    config = derived_config(extra_settings={"request_timeout": TIMEOUT},
-                            router_settings={"num_retries": 0, "disable_cooldowns": True})
-    with Proxy(mimo.url, config=config, env={"XIAOMI_API_KEY": KEY, "PYTHONPATH": str(ROOT)}) as running:
-        yield running
-
-
 def post(proxy, route: str) -> httpx.Response:
     headers = {"Authorization": f"Bearer {MASTER_KEY}"}
     if route == "chat":
@@ -214,22 +165,13 @@ def post(proxy, route: str) -> httpx.Response:
                       data={"model": "mimo-v2.5-asr"}, files={"file": ("a.mp3", (AUDIO / "good-morning.mp3").read_bytes())})
 
 
-def assert_error_body(response: httpx.Response, status: int, words: str) -> dict:
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert error["type"] and error["type"] != "None", error
-    assert words.lower() in error["message"].lower(), error
-    assert "Traceback" not in response.text and KEY not in response.text
-    return error
-
-
-@pytest.mark.parametrize("fault,route,exc_class,status,words", MATRIX, ids=[f"{m[1]}-{m[0]}" for m in MATRIX])
-def test_through_the_proxy(proxy, mimo, fault, route, exc_class, status, words):
-    mimo.queued_faults = [fault]
+@pytest.mark.parametrize("fault,route", MATRIX, ids=MATRIX_IDS)
+def test_through_the_proxy(proxy, mimo, fault, route):
+    mimo.queued_faults = [fault.name]
     started = time.monotonic()
     response = post(proxy, route)
     assert time.monotonic() - started < TIMEOUT + 5
-    assert_error_body(response, status, words)
+    assert_openai_error(response, fault.status, fault.words)
     assert len(mimo.requests) == 1  # the Router passes max_retries=0: its own retries are the only ones
 
 
@@ -237,7 +179,7 @@ def test_sse_framed_error_through_the_proxy(proxy, mimo):
     mimo.queued_faults = ["sse-error"]
     response = httpx.post(f"{proxy.url}/v1/chat/completions", headers={"Authorization": f"Bearer {MASTER_KEY}"},
                           json={"model": "mimo-v2.6-pro", "messages": HI, "stream": True}, timeout=30)
-    assert_error_body(response, 400, "stream request rejected")
+    assert_openai_error(response, 400, "stream request rejected")
 
 
 @pytest.mark.parametrize("fault,words", [("cut", "stream ended before the answer was complete"),
@@ -253,11 +195,17 @@ def test_mid_stream_faults_end_the_proxy_stream_with_an_error_event(proxy, mimo,
 
 
 @pytest.fixture(scope="module")
-def retrying_proxy(mimo):
+def _retrying_proxy(_mimo_session):
     config = derived_config(extra_settings={"request_timeout": TIMEOUT},
                             router_settings={"num_retries": 2, "disable_cooldowns": True, "retry_after": 0})
-    with Proxy(mimo.url, config=config, env={"XIAOMI_API_KEY": KEY}) as running:
+    with Proxy(_mimo_session.url, config=config, env={"XIAOMI_API_KEY": KEY}) as running:
         yield running
+
+
+@pytest.fixture
+def retrying_proxy(_retrying_proxy, mimo):
+    """A proxy whose Router retries twice (the shipped default), on the shared stand-in."""
+    return _retrying_proxy
 
 
 @pytest.mark.parametrize("route", ["chat", "speech", "transcription"])

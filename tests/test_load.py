@@ -1,4 +1,4 @@
-"""Load through the proxy: a few hundred concurrent mixed requests from many clients, each with
+"""Load through the proxy on the shipped config: a few hundred concurrent mixed requests from many clients, each with
 a unique marker the stand-in echoes back (chat text, stream text, the samples of the synthesized
 audio, the samples of the audio to transcribe). Zero failures and no cross-talk. Bounded in count
 and time, loopback only."""
@@ -12,8 +12,8 @@ import wave
 import httpx
 import pytest
 
-from tests.proxy import MASTER_KEY, Proxy, derived_config
-from tests.standin import StandIn, pcm_for_text, text_in_pcm, wav_bytes
+from tests.proxy import MASTER_KEY
+from tests.standin import pcm_for_text, text_in_pcm, wav_bytes
 
 pytestmark = pytest.mark.proxy
 
@@ -62,10 +62,9 @@ async def transcription(client: httpx.AsyncClient, marker: str) -> str:
 KINDS = [chat, stream, speech, transcription]
 
 
-def test_mixed_concurrent_load_has_no_failures_and_no_cross_talk():
-    with StandIn() as mimo, Proxy(mimo.url, config=derived_config(router_settings={"num_retries": 0})) as proxy:
-        results = asyncio.run(asyncio.wait_for(run_load(proxy.url), DEADLINE))
-        sent = len(mimo.requests)
+def test_mixed_concurrent_load_has_no_failures_and_no_cross_talk(shipped):
+    results = asyncio.run(asyncio.wait_for(run_load(shipped.proxy.url), DEADLINE))
+    sent = len(shipped.mimo.requests)
     failures = [r for r in results if r[2] is not None]
     assert not failures, (len(failures), failures[:5])
     assert sent == REQUESTS

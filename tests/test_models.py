@@ -9,7 +9,6 @@ import subprocess
 import sys
 import textwrap
 from datetime import date
-from pathlib import Path
 
 import httpx
 import litellm
@@ -163,10 +162,10 @@ def test_conftest_pins_today():
 
 @pytest.mark.parametrize("model", list(RETIRED))
 @pytest.mark.parametrize("route", ["completion", "acompletion", "stream"])
-async def test_retired_models_fail_before_anything_is_sent(standin, model, route):
+async def test_retired_models_fail_before_anything_is_sent(mimo, model, route):
     retired_on, successor = RETIRED[model]
     call = dict(model=f"xiaomi/{model}", messages=[{"role": "assistant", "content": "x"}] + HI,
-                api_base=standin.url, api_key="k")
+                api_base=mimo.url, api_key="k")
     with pytest.raises(litellm.BadRequestError) as caught:
         if route == "completion":
             litellm.completion(**call)
@@ -178,17 +177,17 @@ async def test_retired_models_fail_before_anything_is_sent(standin, model, route
     assert f"{model.lower()} was retired by Xiaomi on {retired_on}" in message
     assert f"use {successor} instead" in message
     assert caught.value.status_code == 400
-    assert standin.requests == []
+    assert mimo.requests == []
 
 
 @pytest.mark.parametrize("call", ["speech", "transcription"])
-def test_retired_models_fail_before_anything_is_sent_for_audio_too(standin, call):
+def test_retired_models_fail_before_anything_is_sent_for_audio_too(mimo, call):
     with pytest.raises(litellm.BadRequestError, match="mimo-v2-tts was retired by Xiaomi on 2026-06-30"):
         if call == "speech":
-            litellm.speech(model="xiaomi/mimo-v2-tts", input="Hi.", api_base=standin.url, api_key="k")
+            litellm.speech(model="xiaomi/mimo-v2-tts", input="Hi.", api_base=mimo.url, api_key="k")
         else:  # a retired chat model asked to transcribe: the retirement is the first thing wrong
-            litellm.transcription(model="xiaomi/mimo-v2-tts", file=b"RIFF", api_base=standin.url, api_key="k")
-    assert standin.requests == []
+            litellm.transcription(model="xiaomi/mimo-v2-tts", file=b"RIFF", api_base=mimo.url, api_key="k")
+    assert mimo.requests == []
 
 
 def test_retirement_follows_the_date_not_a_flag(monkeypatch, caplog):
@@ -273,7 +272,8 @@ def test_one_million_ids_have_the_1m_context_and_base_prices():
     info = litellm.get_model_info("xiaomi/mimo-v2.6-pro[1m]")
     assert info["max_input_tokens"] == 1_048_576
     assert info["input_cost_per_token"] == pytest.approx(0.435e-6)
-    assert models.lookup("mimo-v2.6-flash[1m]").max_input_tokens == models.ONE_M_CONTEXT
+    assert models.lookup("mimo-v2-flash").max_input_tokens == 262_144
+    assert models.lookup("mimo-v2-flash[1m]").max_input_tokens == models.ONE_M_CONTEXT  # the suffix's own rule
     assert models.lookup("mimo-v2.6-flash[1m]").vision  # inherits the base model's capabilities
 
 
@@ -339,17 +339,17 @@ def test_prices_survive_a_replaced_cost_map_in_a_fresh_interpreter():
     ("mimo-v2.5-tts", {"thinking": {"type": "disabled"}}, "does not accept thinking"),
     ("mimo-v2.5-tts-voicedesign", {"stop": ["x"], "response_format": {"type": "text"}}, "stop, response_format"),
 ])
-def test_preflight_rules_refuse_before_sending(standin, model, kwargs, words):
+def test_preflight_rules_refuse_before_sending(mimo, model, kwargs, words):
     with pytest.raises(litellm.BadRequestError, match=re.escape(words)):
         litellm.completion(model=f"xiaomi/{model}", messages=[{"role": "assistant", "content": "Hi"}],
-                           api_base=standin.url, api_key="k", **kwargs)
-    assert standin.requests == []
+                           api_base=mimo.url, api_key="k", **kwargs)
+    assert mimo.requests == []
 
 
-def test_preflight_lets_the_limit_itself_through(standin):
+def test_preflight_lets_the_limit_itself_through(mimo):
     litellm.completion(model="xiaomi/mimo-v2.6-pro", messages=HI, max_completion_tokens=131072,
-                       api_base=standin.url, api_key="k")
-    assert standin.requests[0]["body"]["max_completion_tokens"] == 131072
+                       api_base=mimo.url, api_key="k")
+    assert mimo.requests[0]["body"]["max_completion_tokens"] == 131072
 
 
 # --- the README's table -------------------------------------------------------------------

@@ -14,6 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from litellm_mimo import audiofile, chat, errors, speech, transcription
+from litellm.types.utils import ModelResponseStream
+
 from litellm_mimo.provider import Call
 from tests.standin import StandIn
 
@@ -58,8 +60,8 @@ options = st.fixed_dictionaries({}, optional={
 
 @pytest.fixture(scope="module")
 def mimo():
-    with StandIn() as standin:
-        yield standin
+    with StandIn() as mimo:
+        yield mimo
 
 
 @SETTINGS
@@ -173,14 +175,18 @@ def test_arbitrary_upstream_bodies_give_clean_errors(status, body):
                                                  'data:{"error": {"code": "429"}}'])), max_size=12))
 def test_arbitrary_stream_lines_give_chunks_or_clean_errors(lines):
     translator = chat.StreamTranslator(model="m")
+    chunks = []
     try:
         for line in lines:
-            translator.feed_line(line)
+            chunks += translator.feed_line(line)
             if translator.done:
                 break
-        translator.close()
-    except LITELLM_ERRORS:
-        pass
+        chunks += translator.close()
+    except LITELLM_ERRORS as exc:
+        assert "MiMo" in str(exc)
+    else:  # a stream that ends without error ended properly: [DONE], or a finish_reason
+        assert translator.done or any(c.choices and c.choices[0].finish_reason for c in chunks)
+    assert all(isinstance(c, ModelResponseStream) for c in chunks)
 
 
 @settings(max_examples=300, deadline=None)
@@ -192,10 +198,13 @@ def test_arbitrary_audio_files_are_accepted_or_refused_cleanly(data):
     assert audiofile.sniff(data) in (None, "wav", "mp3")
     try:
         plan = transcription.plan("mimo-v2.5-asr", data, max_data_url_chars=200)
-        for piece in plan.pieces:
-            transcription.chat_kwargs(plan, piece)
     except litellm.BadRequestError as exc:
         assert exc.type == "invalid_request_error"
+        return
+    urls = [transcription.chat_kwargs(plan, piece)["messages"][0]["content"][0]["input_audio"]["data"]
+            for piece in plan.pieces]
+    assert all(len(url) <= 200 for url in urls)  # every piece within the limit
+    assert b"".join(b"".join(bytes(b) for b in piece) for piece in plan.pieces) == data or plan.kind == "wav"
 
 
 @settings(max_examples=200, deadline=None)

@@ -99,7 +99,7 @@ def test_the_proxy_examples_run_against_the_tryout(tryout, tmp_path):
             break
         time.sleep(0.2)
     assert len(served) == requests, output.read_text()
-    assert {"mimo-v2.6-pro", "mimo-v2.5-tts", "mimo-v2.5-asr"} <= {line.split()[3] for line in served}
+    assert {"mimo-v2.6-pro", "mimo-v2.5-tts", "mimo-v2.5-asr"} <= {line.split()[-2] for line in served}
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=30)
     log = re.search(r"The proxy's log stays at (\S+)", output.read_text())

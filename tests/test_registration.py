@@ -70,7 +70,7 @@ def test_register_is_idempotent():
         assert not hasattr(function.__wrapped__, "__litellm_mimo__")  # wrapped once, not twice
 
 
-def test_unregister_undoes_everything(standin):
+def test_unregister_undoes_everything(mimo):
     originals = {p.key: patches._installed[p.key].original for p in REPLACED if p.key in patches._installed}
     assert len(originals) >= 14
     litellm_mimo.unregister()
@@ -83,8 +83,8 @@ def test_unregister_undoes_everything(standin):
         assert "xiaomi/mimo-v2.6-pro" not in litellm.model_cost
         assert not [k for k in getattr(litellm.utils, "_runtime_registered_model_cost", {}) if k.startswith("xiaomi/")]
         with pytest.raises(litellm.BadRequestError, match="LLM Provider NOT provided"):
-            litellm.completion(model=MODEL, messages=HI, api_key="k", api_base=standin.url)
-        assert standin.requests == []
+            litellm.completion(model=MODEL, messages=HI, api_key="k", api_base=mimo.url)
+        assert mimo.requests == []
     finally:
         litellm_mimo.register()
     assert "xiaomi/mimo-v2.6-pro" in litellm.model_cost
@@ -103,7 +103,7 @@ def test_the_proxys_model_list_hook_is_wrapped_and_restored():
         litellm_mimo.register()
 
 
-def test_unregister_leaves_a_later_plugins_wrapper_and_passes_calls_through(standin):
+def test_unregister_leaves_a_later_plugins_wrapper_and_passes_calls_through(mimo):
     ours = litellm.speech
     seen = []
 
@@ -116,11 +116,11 @@ def test_unregister_leaves_a_later_plugins_wrapper_and_passes_calls_through(stan
         litellm_mimo.unregister()
         assert litellm.speech is other_plugin  # not removed from under the other plugin
         with pytest.raises(litellm.BadRequestError, match="LLM Provider NOT provided"):  # LiteLLM's own answer
-            litellm.speech(model="xiaomi/mimo-v2.5-tts", input="Hi.", api_base=standin.url, api_key="k")
-        assert seen == ["xiaomi/mimo-v2.5-tts"] and standin.requests == []
+            litellm.speech(model="xiaomi/mimo-v2.5-tts", input="Hi.", api_base=mimo.url, api_key="k")
+        assert seen == ["xiaomi/mimo-v2.5-tts"] and mimo.requests == []
         litellm_mimo.register()  # ours comes back to life where it is, not wrapped twice
         assert litellm.speech is other_plugin
-        assert litellm.speech(model="xiaomi/mimo-v2.5-tts", input="Hi.", api_base=standin.url,
+        assert litellm.speech(model="xiaomi/mimo-v2.5-tts", input="Hi.", api_base=mimo.url,
                               api_key="k").content[:4] == b"RIFF"
     finally:
         litellm.speech = ours

@@ -46,11 +46,11 @@ def every_kind_of_call(api_base: str, api_key: str) -> list[str]:
     return texts
 
 
-def test_key_never_in_logs_or_exceptions_in_code(standin, caplog, capsys):
+def test_key_never_in_logs_or_exceptions_in_code(mimo, caplog, capsys):
     litellm._turn_on_debug()
     try:
         with caplog.at_level(logging.DEBUG):
-            texts = every_kind_of_call(standin.url, SECRET)
+            texts = every_kind_of_call(mimo.url, SECRET)
     finally:
         litellm.set_verbose = False
         for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy"):
@@ -125,38 +125,38 @@ def bait():
     server.server_close()
 
 
-def test_urls_and_paths_in_chat_are_passed_on_never_fetched_or_read(standin, bait):
+def test_urls_and_paths_in_chat_are_passed_on_never_fetched_or_read(mimo, bait):
     url, hits = bait
     parts = [{"type": "image_url", "image_url": {"url": f"{url}/cat.png"}},
              {"type": "input_audio", "input_audio": {"data": "/etc/passwd"}},
              {"type": "input_audio", "input_audio": {"data": f"{url}/clip.wav"}}]
     litellm.completion(model="xiaomi/mimo-v2.6-pro", messages=[{"role": "user", "content": parts}],
-                       api_base=standin.url, api_key="k")
-    assert standin.requests[0]["body"]["messages"][0]["content"] == parts  # as sent, for MiMo to judge
+                       api_base=mimo.url, api_key="k")
+    assert mimo.requests[0]["body"]["messages"][0]["content"] == parts  # as sent, for MiMo to judge
     assert hits == []
 
 
 @pytest.mark.parametrize("voice", ["{url}/me.wav", "/etc/passwd", "file:///etc/passwd", "~/.ssh/id_rsa"])
-def test_voice_clone_urls_and_paths_are_refused_unread(standin, bait, voice):
+def test_voice_clone_urls_and_paths_are_refused_unread(mimo, bait, voice):
     url, hits = bait
     with pytest.raises(litellm.BadRequestError, match="as a data URL"):
         litellm.speech(model="xiaomi/mimo-v2.5-tts-voiceclone", input="hi", voice=voice.format(url=url),
-                       api_base=standin.url, api_key="k")
-    assert hits == [] and standin.requests == []
+                       api_base=mimo.url, api_key="k")
+    assert hits == [] and mimo.requests == []
 
 
-def test_transcription_refuses_a_path_string(standin):
+def test_transcription_refuses_a_path_string(mimo):
     with pytest.raises(litellm.BadRequestError, match="not str"):
         litellm.transcription(model="xiaomi/mimo-v2.5-asr", file=str(AUDIO / "good-morning.mp3"),
-                              api_base=standin.url, api_key="k")
-    assert standin.requests == []
+                              api_base=mimo.url, api_key="k")
+    assert mimo.requests == []
 
 
-def test_oversized_voice_sample_is_refused_before_decoding(standin, monkeypatch):
+def test_oversized_voice_sample_is_refused_before_decoding(mimo, monkeypatch):
     decoded = []
     real = base64.b64decode
     monkeypatch.setattr(speech.base64, "b64decode", lambda data, *a, **k: decoded.append(len(data)) or real(data, *a, **k))
     with pytest.raises(litellm.BadRequestError, match="at most 10,000,000"):
         litellm.speech(model="xiaomi/mimo-v2.5-tts-voiceclone", input="hi",
-                       voice="data:audio/wav;base64," + "UklGR" * 2_000_001, api_base=standin.url, api_key="k")
+                       voice="data:audio/wav;base64," + "UklGR" * 2_000_001, api_base=mimo.url, api_key="k")
     assert decoded == []  # the size was checked first

@@ -6,22 +6,15 @@ import io
 import logging
 import time
 import wave
-from pathlib import Path
 
 import litellm
 import pytest
 
 import litellm_mimo
 from litellm_mimo import speech
-from tests.conftest import recorder
-from tests.test_chat_cassettes import answer, sent
+from tests.conftest import AUDIO, answer, creds, recorder, sent
 
-AUDIO = Path(__file__).parent / "fixtures" / "audio"
 TTS = "xiaomi/mimo-v2.5-tts"
-
-
-def creds(mimo_api) -> dict:
-    return {"api_base": mimo_api["api_base"], "api_key": mimo_api["api_key"]}
 
 
 def recorded_audio(cassette, index: int = -1) -> bytes:
@@ -146,37 +139,37 @@ def test_long_input_is_split_at_sentences_and_joined_under_one_wav_header(mimo_a
     ({"model": "xiaomi/mimo-v2.5-tts-voiceclone", "voice": "data:audio/wav;base64,SUQzBAAAAAAA"}, "its bytes are not wav"),
     ({"model": "xiaomi/mimo-v2.5-tts-voiceclone", "voice": "data:audio/wav;base64," + "A" * 10_000_004}, "at most 10,000,000"),
 ])
-def test_rejections_send_nothing(standin, kwargs, words):
+def test_rejections_send_nothing(mimo, kwargs, words):
     call = {"model": TTS, "input": "Hello.", "voice": "alloy", "instructions": None, **kwargs}
     with pytest.raises(litellm.BadRequestError) as caught:
-        litellm.speech(**call, api_base=standin.url, api_key="k")
+        litellm.speech(**call, api_base=mimo.url, api_key="k")
     assert words in str(caught.value)
     assert caught.value.status_code == 400 and caught.value.type == "invalid_request_error"
-    assert standin.requests == []
+    assert mimo.requests == []
 
 
-def test_speed_one_is_fine_and_drop_params_drops_other_speeds(standin, caplog):
-    litellm.speech(model=TTS, input="Normal pace.", speed=1.0, api_base=standin.url, api_key="k")
+def test_speed_one_is_fine_and_drop_params_drops_other_speeds(mimo, caplog):
+    litellm.speech(model=TTS, input="Normal pace.", speed=1.0, api_base=mimo.url, api_key="k")
     with caplog.at_level(logging.WARNING, logger="litellm_mimo"):
-        litellm.speech(model=TTS, input="Fast pace.", speed=2.0, drop_params=True, api_base=standin.url, api_key="k")
-    assert all("speed" not in r["body"] for r in standin.requests)
-    assert len(standin.requests) == 2
+        litellm.speech(model=TTS, input="Fast pace.", speed=2.0, drop_params=True, api_base=mimo.url, api_key="k")
+    assert all("speed" not in r["body"] for r in mimo.requests)
+    assert len(mimo.requests) == 2
     assert "dropping speed=2.0" in caplog.text
 
 
 @pytest.mark.parametrize("fault,words", [("noaudio", "carried no audio"), ("badaudio", "not valid base64")])
-def test_unusable_audio_is_a_clear_error(standin, fault, words):
+def test_unusable_audio_is_a_clear_error(mimo, fault, words):
     with pytest.raises(litellm.APIError, match=words) as caught:
-        litellm.speech(model=TTS, input="Hello.", api_base=standin.url, api_key="k", headers={"X-Standin-Fault": fault})
+        litellm.speech(model=TTS, input="Hello.", api_base=mimo.url, api_key="k", headers={"X-Standin-Fault": fault})
     assert caught.value.type == "api_error"
 
 
-def test_upstream_errors_carry_an_openai_type(standin):
+def test_upstream_errors_carry_an_openai_type(mimo):
     with pytest.raises(litellm.RateLimitError) as caught:
-        litellm.speech(model=TTS, input="Hello.", api_base=standin.url, api_key="k", headers={"X-Standin-Fault": "429"})
+        litellm.speech(model=TTS, input="Hello.", api_base=mimo.url, api_key="k", headers={"X-Standin-Fault": "429"})
     assert caught.value.type == "throttling_error"
     with pytest.raises(litellm.BadRequestError) as caught:
-        litellm.speech(model=TTS, input="Hello.", api_base=standin.url, api_key="k", headers={"X-Standin-Fault": "400-invalid"})
+        litellm.speech(model=TTS, input="Hello.", api_base=mimo.url, api_key="k", headers={"X-Standin-Fault": "400-invalid"})
     assert caught.value.type == "invalid_request_error"
 
 
@@ -212,7 +205,7 @@ def test_completion_with_an_input_audio_part_is_forwarded_untouched(mimo_api):
     assert r.choices[0].message.content == answer(cass)["choices"][0]["message"]["content"]
 
 
-def test_speech_runs_through_litellms_completion_path(standin):
+def test_speech_runs_through_litellms_completion_path(mimo):
     """Callbacks see the MiMo call, and num_retries retries it."""
     from litellm.integrations.custom_logger import CustomLogger
 
@@ -225,14 +218,14 @@ def test_speech_runs_through_litellms_completion_path(standin):
     seen = Seen()
     litellm.callbacks = [seen]
     try:
-        standin.queued_faults = ["503"]
-        r = litellm.speech(model=TTS, input="Retry me.", num_retries=1, api_base=standin.url, api_key="k")
+        mimo.queued_faults = ["503"]
+        r = litellm.speech(model=TTS, input="Retry me.", num_retries=1, api_base=mimo.url, api_key="k")
         for _ in range(50):  # LiteLLM logs success on a background thread
             if seen.calls:
                 break
             time.sleep(0.05)
     finally:
         litellm.callbacks = []
-    assert len(standin.requests) == 2 and r.content[:4] == b"RIFF"
+    assert len(mimo.requests) == 2 and r.content[:4] == b"RIFF"
     assert seen.calls and seen.calls[0][0] == "mimo-v2.5-tts"
     assert seen.calls[0][1] == 0.0  # free TTS

@@ -6,26 +6,19 @@ import base64
 import io
 import logging
 import wave
-from pathlib import Path
 
 import litellm
 import openai
 import pytest
 
 from litellm_mimo import audiofile, transcription
-from tests.conftest import recorder
+from tests.conftest import AUDIO, answer, creds, recorder, sent
 from tests.standin import pcm_for_text, wav_bytes
-from tests.test_chat_cassettes import answer, sent
 
-AUDIO = Path(__file__).parent / "fixtures" / "audio"
 ASR = "xiaomi/mimo-v2.5-asr"
 WAV = (AUDIO / "good-morning-24k.wav").read_bytes()
 MP3 = (AUDIO / "good-morning.mp3").read_bytes()
 MP3_ID3 = (AUDIO / "good-morning-id3.mp3").read_bytes()
-
-
-def creds(mimo_api) -> dict:
-    return {"api_base": mimo_api["api_base"], "api_key": mimo_api["api_key"]}
 
 
 def the_audio_part(body: dict) -> dict:
@@ -77,9 +70,9 @@ def test_mp3_with_id3_tag_from_a_path_and_a_regional_chinese_tag(mimo_api):
     assert r.text == answer(cass)["choices"][0]["message"]["content"]
 
 
-def test_mp3_padded_before_its_first_frame_is_known_by_its_bytes(standin):
-    litellm.transcription(model=ASR, file=("take", b"\x00\x00" + MP3), api_base=standin.url, api_key="k")
-    assert the_audio_part(standin.requests[0]["body"])["data"].startswith("data:audio/mpeg;base64,")
+def test_mp3_padded_before_its_first_frame_is_known_by_its_bytes(mimo):
+    litellm.transcription(model=ASR, file=("take", b"\x00\x00" + MP3), api_base=mimo.url, api_key="k")
+    assert the_audio_part(mimo.requests[0]["body"])["data"].startswith("data:audio/mpeg;base64,")
 
 
 @pytest.mark.parametrize("file,words", [
@@ -93,11 +86,11 @@ def test_mp3_padded_before_its_first_frame_is_known_by_its_bytes(standin):
     (("notes.wav", b"Just some text, not audio.\n" * 40), "whatever its name says"),  # the bytes decide
     (("notes.mp3", b"\xff\xfb" + b"Just some text.\n" * 40), "not wav or mp3 audio"),
 ])
-def test_unsupported_files_are_refused(standin, file, words):
+def test_unsupported_files_are_refused(mimo, file, words):
     with pytest.raises(litellm.BadRequestError, match=words) as caught:
-        litellm.transcription(model=ASR, file=file, api_base=standin.url, api_key="k")
+        litellm.transcription(model=ASR, file=file, api_base=mimo.url, api_key="k")
     assert caught.value.type == "invalid_request_error"
-    assert standin.requests == []
+    assert mimo.requests == []
 
 
 @pytest.mark.parametrize("kwargs,words", [
@@ -109,23 +102,23 @@ def test_unsupported_files_are_refused(standin, file, words):
     ({"prompt": "Names: Xiaomi"}, "takes no prompt"),
     ({"timestamp_granularities": ["word"]}, "returns no timestamps"),
 ])
-def test_options_mimo_cannot_honour_are_refused(standin, kwargs, words):
+def test_options_mimo_cannot_honour_are_refused(mimo, kwargs, words):
     with pytest.raises(litellm.BadRequestError, match=words):
-        litellm.transcription(model=ASR, file=WAV, api_base=standin.url, api_key="k", **kwargs)
-    assert standin.requests == []
+        litellm.transcription(model=ASR, file=WAV, api_base=mimo.url, api_key="k", **kwargs)
+    assert mimo.requests == []
 
 
-def test_drop_params_drops_the_prompt_with_a_warning(standin, caplog):
+def test_drop_params_drops_the_prompt_with_a_warning(mimo, caplog):
     with caplog.at_level(logging.WARNING, logger="litellm_mimo"):
         r = litellm.transcription(model=ASR, file=WAV, prompt="Names", drop_params=True,
-                                  api_base=standin.url, api_key="k")
-    assert set(standin.requests[0]["body"]) == {"model", "messages"}
+                                  api_base=mimo.url, api_key="k")
+    assert set(mimo.requests[0]["body"]) == {"model", "messages"}
     assert "dropping prompt" in caplog.text
     assert r.text
 
 
-def test_empty_transcript_is_returned_not_raised(standin):
-    r = litellm.transcription(model=ASR, file=WAV, api_base=standin.url, api_key="k",
+def test_empty_transcript_is_returned_not_raised(mimo):
+    r = litellm.transcription(model=ASR, file=WAV, api_base=mimo.url, api_key="k",
                               headers={"X-Standin-Fault": "emptytext"})
     assert r.text == ""
 
@@ -139,14 +132,14 @@ def long_wav(texts: list[str], frames_each: int) -> bytes:
     return wav_bytes(pcm)
 
 
-def test_wav_over_the_limit_is_cut_on_frames_and_joined(standin):
+def test_wav_over_the_limit_is_cut_on_frames_and_joined(mimo):
     texts = ["first part.", "second part.", "third part."]
     audio = long_wav(texts, 2_000_000)  # 12 MB of samples: 16 M base64 characters, two pieces
-    assert len(base64.b64encode(audio)) > transcription.MAX_DATA_URL_CHARS
-    r = litellm.transcription(model=ASR, file=audio, api_base=standin.url, api_key="k")
-    urls = [the_audio_part(req["body"])["data"] for req in standin.requests]
+    assert len(base64.b64encode(audio)) > audiofile.MAX_DATA_URL_CHARS
+    r = litellm.transcription(model=ASR, file=audio, api_base=mimo.url, api_key="k")
+    urls = [the_audio_part(req["body"])["data"] for req in mimo.requests]
     assert len(urls) == 2
-    assert all(len(url) <= transcription.MAX_DATA_URL_CHARS for url in urls)
+    assert all(len(url) <= audiofile.MAX_DATA_URL_CHARS for url in urls)
     pieces = [decoded(url, "audio/wav") for url in urls]
     samples = b""
     for piece in pieces:
@@ -154,20 +147,20 @@ def test_wav_over_the_limit_is_cut_on_frames_and_joined(standin):
             assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (24000, 1, 2)
             samples += w.readframes(w.getnframes())
     assert samples == audiofile.read_wav(audio).data.tobytes()  # nothing lost, nothing doubled
-    max_bytes = (transcription.MAX_DATA_URL_CHARS - len("data:audio/wav;base64,")) // 4 * 3
+    max_bytes = audiofile.max_bytes_in_data_url("wav")
     assert len(pieces[0]) == 44 + (max_bytes - 44) // 2 * 2  # as large as the limit allows
     assert r.text == "first part. second part. third part."
     assert r._hidden_params["pieces"] == 2
 
 
-async def test_mp3_over_the_limit_is_cut_on_mpeg_frames(standin):
+async def test_mp3_over_the_limit_is_cut_on_mpeg_frames(mimo):
     frames = MP3
     audio = MP3_ID3 + frames * (8_000_000 // len(frames))
-    r = await litellm.atranscription(model=ASR, file=("long.mp3", audio), api_base=standin.url, api_key="k")
-    pieces = [decoded(the_audio_part(req["body"])["data"], "audio/mpeg") for req in standin.requests]
+    r = await litellm.atranscription(model=ASR, file=("long.mp3", audio), api_base=mimo.url, api_key="k")
+    pieces = [decoded(the_audio_part(req["body"])["data"], "audio/mpeg") for req in mimo.requests]
     assert len(pieces) == 2
     assert b"".join(pieces) == audio
-    assert all(len(base64.b64encode(p)) + len("data:audio/mpeg;base64,") <= transcription.MAX_DATA_URL_CHARS
+    assert all(len(base64.b64encode(p)) + len("data:audio/mpeg;base64,") <= audiofile.MAX_DATA_URL_CHARS
                for p in pieces)
     assert pieces[0][:3] == b"ID3" and audiofile.mp3_frame_length(pieces[1][:4]) > 0  # cut on a frame
     one = "Good morning. Could you tell me what the weather will be like today?"  # the stand-in's answer
@@ -183,22 +176,22 @@ def test_join_texts_spaces_words_but_not_chinese():
 # --- embeddings and other providers ------------------------------------------------------------
 
 
-def test_embeddings_are_refused_without_a_request(standin):
+def test_embeddings_are_refused_without_a_request(mimo):
     with pytest.raises(litellm.BadRequestError, match="MiMo has no embeddings") as caught:
         litellm.embedding(model="xiaomi/mimo-v2.6-pro", input=["x"], encoding_format="base64",
-                          api_base=standin.url, api_key="k")
+                          api_base=mimo.url, api_key="k")
     assert caught.value.status_code == 400 and caught.value.type == "invalid_request_error"
-    assert standin.requests == []
+    assert mimo.requests == []
 
 
-async def test_async_embeddings_are_refused_too(standin):
+async def test_async_embeddings_are_refused_too(mimo):
     with pytest.raises(litellm.BadRequestError, match="MiMo has no embeddings"):
-        await litellm.aembedding(model="xiaomi/mimo-v2.6-pro", input=["x"], api_base=standin.url, api_key="k")
-    assert standin.requests == []
+        await litellm.aembedding(model="xiaomi/mimo-v2.6-pro", input=["x"], api_base=mimo.url, api_key="k")
+    assert mimo.requests == []
 
 
-def test_other_providers_audio_goes_to_litellm(standin):
+def test_other_providers_audio_goes_to_litellm(mimo):
     """openai/whisper-1 still takes LiteLLM's own path (it reaches the stand-in's 404 page)."""
     with pytest.raises(openai.NotFoundError):  # LiteLLM's own error path, not ours
-        litellm.transcription(model="openai/whisper-1", file=("a.wav", WAV), api_base=standin.url, api_key="k")
-    assert standin.requests == []  # LiteLLM's OpenAI path posted to /v1/audio/transcriptions
+        litellm.transcription(model="openai/whisper-1", file=("a.wav", WAV), api_base=mimo.url, api_key="k")
+    assert mimo.requests == []  # LiteLLM's OpenAI path posted to /v1/audio/transcriptions
