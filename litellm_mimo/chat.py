@@ -11,21 +11,24 @@ from collections.abc import Mapping
 from typing import Any
 
 import litellm
-from litellm.types.utils import ModelResponse, ModelResponseStream
+from litellm.types.utils import ModelResponse, ModelResponseStream, Usage
 from pydantic import ValidationError
 
-from . import errors, models, sse
+from . import errors, models, sse, structured
 
 logger = logging.getLogger("litellm_mimo")
 
 REASONING_EFFORTS = ("none", "low", "medium", "high")
-# LiteLLM hands these to the provider inside optional_params, but they configure the transport,
-# not the request: provider.py applies them (headers, retries); they are never sent in the body.
-CLIENT_OPTIONS = ("extra_headers", "max_retries")
+# LiteLLM hands these to the provider inside optional_params, but they are the package's options,
+# not MiMo's: provider.py applies them (headers, retries, the structured-output bridge); they are
+# never sent in the body.
+PACKAGE_OPTIONS = ("extra_headers", "max_retries", "structured_outputs")
 
 
-def build_request(model: str, messages: list, optional_params: Mapping[str, Any]) -> dict:
-    """The JSON body MiMo receives. Every caller field is kept; only these change:
+def build_request(model: str, messages: list,
+                  optional_params: Mapping[str, Any]) -> tuple[dict, structured.Contract | None]:
+    """The JSON body MiMo receives, and the contract its answer must meet. Every caller field is
+    kept; only these change:
 
     - ``reasoning_effort="none"`` becomes ``thinking: {"type": "disabled"}`` (some MiMo
       versions refuse ``none``, docs/mimo-api.md); an explicit ``thinking`` wins over it;
@@ -34,12 +37,14 @@ def build_request(model: str, messages: list, optional_params: Mapping[str, Any]
     - ``extra_body`` is merged into the top level, as the OpenAI SDK does;
     - the model id is sent in lowercase, unless ``upstream_model`` (per call or per proxy
       deployment) overrides it; a retired model is refused, or sent as its successor on request
-      (``models.upstream_id``).
+      (``models.upstream_id``);
+    - ``response_format`` ``json_schema`` and a ``tool_choice`` other than ``"auto"`` are bridged
+      (``structured.prepare``), unless ``structured_outputs="native"``.
 
     A request that breaks a rule MiMo's docs state (``models.check_request``) is refused here,
     before anything is sent.
     """
-    params = {k: v for k, v in optional_params.items() if k not in CLIENT_OPTIONS}
+    params = {k: v for k, v in optional_params.items() if k not in PACKAGE_OPTIONS}
     extra_body = params.pop("extra_body", None) or {}
     upstream = params.pop("upstream_model", None) or models.upstream_id(model)
     _apply_reasoning_effort(params, model)
@@ -49,7 +54,7 @@ def build_request(model: str, messages: list, optional_params: Mapping[str, Any]
     problem = models.check_request(model, body)
     if problem:
         raise errors.bad_request(problem, model=model)
-    return body
+    return body, structured.prepare(body, optional_params.get("structured_outputs"), model)
 
 
 def _apply_reasoning_effort(params: dict, model: str) -> None:
@@ -101,6 +106,23 @@ def _normalise_choices(choices: list, key: str) -> list:
             choice = {**choice, key: {**choice[key], "audio": _normalise_audio(choice[key]["audio"])}}
         out.append(choice)
     return out
+
+
+def add_usage(earlier: Any, later: Any) -> Usage:
+    """Two calls' usage as one (a structured-output repair is billed as both calls)."""
+    def count(usage: Any, *path: str) -> int:
+        for name in path:
+            usage = getattr(usage, name, None)
+        return usage or 0
+
+    prompt = count(earlier, "prompt_tokens") + count(later, "prompt_tokens")
+    completion = count(earlier, "completion_tokens") + count(later, "completion_tokens")
+    return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion,
+                 completion_tokens_details={"reasoning_tokens": count(earlier, "completion_tokens_details",
+                                                                      "reasoning_tokens")
+                                            + count(later, "completion_tokens_details", "reasoning_tokens")},
+                 prompt_tokens_details={"cached_tokens": count(earlier, "prompt_tokens_details", "cached_tokens")
+                                        + count(later, "prompt_tokens_details", "cached_tokens")})
 
 
 def _malformed(what: str, detail: str, model: str) -> litellm.APIError:
@@ -157,13 +179,17 @@ class StreamTranslator:
     usage chunk (or the end of the stream) and released right after it.
     """
 
-    def __init__(self, *, model: str, api_key: str | None = None) -> None:
+    def __init__(self, *, model: str, api_key: str | None = None, contract: structured.Contract | None = None) -> None:
         self.model = model
         self.api_key = api_key
+        self.contract = contract
         self.done = False
         self._decoder = sse.SSEDecoder()
         self._held: list[ModelResponseStream] = []
         self._finished = False
+        # What the answer says so far, for the contract: its text, and its tool calls by index.
+        self._content: list[str] = []
+        self._calls: dict[int, list[str]] = {}
 
     def feed_line(self, line: str) -> list[ModelResponseStream]:
         """Chunks completed by this line. Lines after ``[DONE]`` are ignored: the transport
@@ -199,12 +225,29 @@ class StreamTranslator:
         chunk = parse_chunk(sse.parse_event(data, model=self.model, api_key=self.api_key), model=self.model)
         if not chunk.choices:
             return [chunk, *self._release()]
+        if self.contract is not None:
+            self._collect(chunk)
         if any(choice.finish_reason for choice in chunk.choices):
             self._finished = True
             self._held.append(chunk)
             return []
         return [chunk]
 
+    def _collect(self, chunk: ModelResponseStream) -> None:
+        delta = chunk.choices[0].delta
+        self._content.append(delta.content or "")
+        for call in delta.tool_calls or []:
+            parts = self._calls.setdefault(call.index, ["", ""])
+            parts[0] += call.function.name or ""
+            parts[1] += call.function.arguments or ""
+
     def _release(self) -> list[ModelResponseStream]:
+        """The held finish chunk, once the answer is known to meet its contract: a stream that
+        breaks it ends with the error instead (no repair: its chunks are already delivered)."""
         held, self._held = self._held, []
+        if self.contract is not None and held and self.contract.applies_to(held[-1].choices[0].finish_reason):
+            content = "".join(self._content)
+            problem = self.contract.problem(content, [(name, args) for name, args in self._calls.values()])
+            if problem is not None:
+                raise self.contract.failure(problem, self.model, streamed=True)
         return held

@@ -135,6 +135,21 @@ def bad_request(message: str, *, model: str) -> litellm.BadRequestError:
     return error
 
 
+class SchemaViolation(litellm.JSONSchemaValidationError):
+    """MiMo's answer broke the JSON Schema the caller asked for (``structured.py``). A LiteLLM
+    ``JSONSchemaValidationError``, so code that catches LiteLLM's own validation catches it; 502,
+    like any other answer of MiMo's that cannot be used."""
+
+    def __init__(self, message: str, *, model: str, raw_response: str, schema: str) -> None:
+        super().__init__(model=model, llm_provider=PROVIDER, raw_response=raw_response, schema=schema)
+        self.message = message[:1000]
+        self.status_code = 502
+        self.type = "api_error"
+
+    def __str__(self) -> str:
+        return self.message
+
+
 def malformed_upstream(message: str, *, model: str) -> litellm.APIError:
     """MiMo answered 200 with something unusable (no choices, no audio, bad base64, not JSON)."""
     error = litellm.APIError(status_code=502, message=message[:500], llm_provider=PROVIDER, model=model)

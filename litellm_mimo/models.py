@@ -87,6 +87,7 @@ class MiMoModel:
             supports_audio_input=self.audio_input,
             supports_prompt_caching=self.prompt_caching,
             supports_web_search=self.web_search,
+            supports_response_schema=self.mode == "chat",  # bridged by structured.py
         )
         return info
 

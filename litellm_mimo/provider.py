@@ -9,6 +9,7 @@ stream loops are mirror images, as openai-python's ``Stream`` and ``AsyncStream`
 from __future__ import annotations
 
 import asyncio
+import copy
 import itertools
 import json
 import os
@@ -21,7 +22,7 @@ import httpx
 import litellm
 from litellm.llms.custom_llm import CustomLLM
 
-from . import bodies, chat, errors, models, retries
+from . import bodies, chat, errors, models, retries, structured
 
 DEFAULT_API_BASE = "https://api.xiaomimimo.com/v1"
 API_KEY_ENV = ("XIAOMI_API_KEY", "XIAOMI_MIMO_API_KEY")  # the second is LiteLLM's built-in provider's name
@@ -104,7 +105,8 @@ class Call:
                  timeout: Any, logging_obj: Any, litellm_params: Mapping[str, Any] | None = None) -> None:
         self.model = model
         self.model_info = (litellm_params or {}).get("model_info") or {}
-        self.body = chat.build_request(model, messages, optional_params)
+        self.body, self.contract = chat.build_request(model, messages, optional_params)
+        self.repaired, self.earlier_usage = 0, None  # a structured-output repair's count, and what came before
         self.max_retries = _max_retries(optional_params.get("max_retries"), model)
         self.api_key = resolve_api_key(api_key, model)
         self.url = resolve_api_base(api_base) + "/chat/completions"
@@ -162,10 +164,29 @@ class Call:
             ) from None
         del text
         response = chat.parse_response(data, model_response, model=self.model)
+        if self.earlier_usage is not None:
+            response.usage = chat.add_usage(self.earlier_usage, response.usage)
         cost = models.audio_cost(self.body["model"], data.get("usage"), self.model_info)
         if cost is not None:  # LiteLLM would price input_cost_per_second by response time, not audio
             response._hidden_params["response_cost"] = cost
         return response
+
+    def repair(self, response: Any) -> Call | None:
+        """The request asking MiMo again when its answer breaks the structured-output contract
+        (``structured.py``); None when it meets it. Raises once no repair is left."""
+        choice = response.choices[0]
+        if self.contract is None or not self.contract.applies_to(choice.finish_reason):
+            return None
+        content, calls = structured.answer_of(choice.message)
+        problem = self.contract.problem(content, calls)
+        if problem is None:
+            return None
+        if self.repaired >= self.contract.repairs:
+            raise self.contract.failure(problem, self.model)
+        again = copy.copy(self)
+        again.body = structured.repair_body(self.body, content, calls, problem)
+        again.repaired, again.earlier_usage = self.repaired + 1, response.usage
+        return again
 
     def transport_error(self, exc: httpx.HTTPError) -> Exception:
         return errors.transport_error(exc, model=self.model, timeout=self.timeout.read)
@@ -211,7 +232,7 @@ async def _asend(http: httpx.AsyncClient, call: Call) -> httpx.Response:
 
 def _chunks(call: Call, response: httpx.Response) -> Iterator:
     """Stream chunks from an open response; the response is closed however the loop ends."""
-    translator = chat.StreamTranslator(model=call.model, api_key=call.api_key)
+    translator = chat.StreamTranslator(model=call.model, api_key=call.api_key, contract=call.contract)
     try:
         try:
             for line in response.iter_lines():
@@ -225,7 +246,7 @@ def _chunks(call: Call, response: httpx.Response) -> Iterator:
 
 async def _achunks(call: Call, response: httpx.Response) -> AsyncIterator:
     """``_chunks``'s mirror image."""
-    translator = chat.StreamTranslator(model=call.model, api_key=call.api_key)
+    translator = chat.StreamTranslator(model=call.model, api_key=call.api_key, contract=call.contract)
     try:
         try:
             async for line in response.aiter_lines():
@@ -250,13 +271,21 @@ class MiMoProvider(CustomLLM):
                    encoding, api_key, logging_obj, optional_params, acompletion=None, litellm_params=None,
                    logger_fn=None, headers={}, timeout=None, client=None):
         call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj, litellm_params)
-        return call.parse(bodies.read(_send(self.clients.sync(client), call)), model_response)
+        http = self.clients.sync(client)
+        response = call.parse(bodies.read(_send(http, call)), model_response)
+        while (call := call.repair(response)) is not None:
+            response = call.parse(bodies.read(_send(http, call)), model_response)
+        return response
 
     async def acompletion(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
                           encoding, api_key, logging_obj, optional_params, acompletion=None, litellm_params=None,
                           logger_fn=None, headers={}, timeout=None, client=None):
         call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj, litellm_params)
-        return call.parse(await bodies.aread(await _asend(self.clients.async_(client), call)), model_response)
+        http = self.clients.async_(client)
+        response = call.parse(await bodies.aread(await _asend(http, call)), model_response)
+        while (call := call.repair(response)) is not None:
+            response = call.parse(await bodies.aread(await _asend(http, call)), model_response)
+        return response
 
     def streaming(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
                   encoding, api_key, logging_obj, optional_params, acompletion=None, litellm_params=None,

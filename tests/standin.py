@@ -87,6 +87,42 @@ def _tokens(text: str) -> int:
     return max(1, len(text.split()))
 
 
+def _schema_in_prompt(messages: list) -> dict | None:
+    """A JSON Schema given in a system message after "JSON Schema:" (as MiMo would read it)."""
+    for m in reversed(messages):
+        text = _text_of(m.get("content")) if m.get("role") == "system" else ""
+        if "JSON Schema:\n" in text:
+            try:
+                return json.loads(text.split("JSON Schema:\n", 1)[1])
+            except ValueError:
+                return None
+    return None
+
+
+def _value(schema: dict, root: dict, text: str) -> object:
+    """A small value that follows ``schema``: what a model in JSON mode would answer."""
+    if "$ref" in schema:  # "#/$defs/name"
+        target = root
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        return _value(target, root, text)
+    for choice in ("anyOf", "oneOf", "allOf"):
+        if schema.get(choice):
+            return _value(schema[choice][0], root, text)
+    if "const" in schema:
+        return schema["const"]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    kind = schema.get("type", "object")
+    kind = kind[0] if isinstance(kind, list) else kind
+    if kind == "object":
+        properties = schema.get("properties") or {}
+        return {name: _value(properties[name], root, text) for name in schema.get("required", properties)}
+    if kind == "array":
+        return [_value(schema.get("items") or {}, root, text)] * max(1, schema.get("minItems", 1))
+    return {"string": text, "integer": 1, "number": 1.5, "boolean": True, "null": None}.get(kind, text)
+
+
 def pcm_for_text(text: str) -> bytes:
     """Deterministic 24 kHz 16-bit mono samples that carry the text they were made for, so a
     test can tell which request a piece of audio belongs to: one sample per UTF-8 byte, then a
@@ -132,6 +168,11 @@ class StandIn:
         self.models_path = "/v1/models"
         self.models_delay = 0.0
         self.list_requests: list[dict] = []  # the GETs of the model list (chat requests are in `requests`)
+        # The next chat answers, in order, instead of the usual echo: {"content": "..."} or
+        # {"tool_calls": [(name, arguments)]}. MiMo's JSON mode with nothing scripted answers
+        # {"echo": <text>}; `json_schema` is refused (the documented reading of a disputed fact).
+        self.scripted: list[dict] = []
+        self.json_schema_supported = False
         self._lock = threading.Lock()
         self.server = _Server(("127.0.0.1", port), _Handler)
         self.server.daemon_threads = True
@@ -144,6 +185,8 @@ class StandIn:
             self.requests.clear()
             self.list_requests.clear()
             self.queued_faults.clear()
+            self.scripted.clear()
+        self.json_schema_supported = False
         self.retry_after = "1"
         self.stream_gate, self.gate_released = None, None
         self.models_path, self.models_delay = "/v1/models", 0.0
@@ -282,6 +325,10 @@ class _Handler(BaseHTTPRequestHandler):
             return param_error(
                 f"max_completion_tokens is too large: {limit}. This model supports at most "
                 f"{MAX_COMPLETION_TOKENS} completion tokens, whereas you provided {limit}.")
+        response_format = (body.get("response_format") or {}).get("type", "text")
+        if response_format not in ("text", "json_object") and not (response_format == "json_schema"
+                                                                   and self.server.standin.json_schema_supported):
+            return param_error(f"response_format type {response_format} is not supported; use text or json_object")
         messages = body.get("messages") or []
         thinking = (body.get("thinking") or {}).get("type", "enabled") != "disabled"
         if body.get("reasoning_effort") == "none":
@@ -294,7 +341,15 @@ class _Handler(BaseHTTPRequestHandler):
         text = _text_of(last.get("content"))
         tools = [t for t in body.get("tools") or [] if t.get("type") == "function"]
         message: dict = {"content": "", "role": "assistant", "tool_calls": None}
-        if tools and last.get("role") == "user":
+        with self.server.standin._lock:
+            script = self.server.standin.scripted.pop(0) if self.server.standin.scripted else None
+        if script is not None:
+            message["content"] = script.get("content") or ""
+            message["tool_calls"] = [{"id": f"call_{_id()[:24]}", "type": "function",
+                                      "function": {"name": name, "arguments": arguments}}
+                                     for name, arguments in script.get("tool_calls", [])] or None
+            finish = "tool_calls" if message["tool_calls"] else "stop"
+        elif tools and last.get("role") == "user":
             calls = []
             for i, tool in enumerate(tools[:2]):  # parallel calls occur
                 fn = tool["function"]
@@ -306,9 +361,16 @@ class _Handler(BaseHTTPRequestHandler):
         elif last.get("role") == "tool":
             message["content"] = f"The tool said: {_text_of(last.get('content'))}"
             finish = "stop"
+        elif response_format == "json_object":
+            schema = _schema_in_prompt(messages)
+            message["content"] = json.dumps(_value(schema, schema, text) if schema else {"echo": text})
+            finish = "stop"
         else:
             message["content"] = f"Echo: {text}"
             finish = "stop"
+        if isinstance(limit, int) and message["content"] and _tokens(message["content"]) > limit:
+            message["content"] = " ".join(message["content"].split()[:limit])  # cut, as MiMo cuts at the limit
+            finish = "length"
         if thinking:
             message["reasoning_content"] = f"The user said {text!r}; I will answer."
         prompt = sum(_tokens(_text_of(m.get("content"))) for m in messages) + 10

@@ -183,8 +183,10 @@ def test_openai_compatible_fields_are_all_forwarded(mimo_api):
         tools=[WEATHER_TOOL, {"type": "web_search", "max_keyword": 3}], tool_choice="required",
         user="user-42", seed=7, mimo_future_option={"a": 1}, extra_body={"top_k": 40},
     )
+    # json_schema and a forced tool_choice are bridged (test_structured.py); "native" sends them as given.
     with recorder.use_cassette("chat_forwarding.yaml") as cass:
-        litellm.completion(model=MODEL, messages=messages, thinking={"type": "disabled"}, **extra, **creds(mimo_api))
+        litellm.completion(model=MODEL, messages=messages, thinking={"type": "disabled"}, structured_outputs="native",
+                           **extra, **creds(mimo_api))
     body = sent(cass)
     assert body["messages"] == messages
     for key, value in extra.items():

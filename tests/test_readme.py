@@ -42,10 +42,13 @@ def run(language: str, code: str, cwd: Path, env: dict, port: int | None = None)
 
 
 def test_the_in_code_examples_run_against_the_standin(tmp_path):
-    (_, language, code), = blocks("readme: in-code")
+    quick_start, structured = blocks("readme: in-code")
     with StandIn() as mimo:
-        out = run(language, code, tmp_path, {"XIAOMI_API_KEY": "test-key", "XIAOMI_API_BASE": mimo.url})
+        out = run(quick_start[1], quick_start[2], tmp_path, {"XIAOMI_API_KEY": "test-key", "XIAOMI_API_BASE": mimo.url})
         sent = [r["body"] for r in mimo.requests]
+        mimo.requests.clear()
+        typed = run(structured[1], structured[2], tmp_path, {"XIAOMI_API_KEY": "test-key", "XIAOMI_API_BASE": mimo.url})
+        typed_sent = [r["body"] for r in mimo.requests]
     assert "Echo: Tell me a fun fact about the sea." in out
     assert "The user said" in out  # the reasoning
     assert re.search(r"completion_tokens=\d+", out), out  # the streamed usage is printed
@@ -54,6 +57,8 @@ def test_the_in_code_examples_run_against_the_standin(tmp_path):
     assert sent[1]["thinking"] == {"type": "disabled"} and sent[2]["stream"] is True
     assert out.strip().endswith("Hey boss, good morning!")  # the stand-in's audio carries its text back
     assert (tmp_path / "morning.wav").read_bytes()[:4] == b"RIFF"
+    assert typed.strip() == "name='The largest city in France?' population=1"  # the stand-in follows the schema
+    assert [b["response_format"] for b in typed_sent] == [{"type": "json_object"}]
 
 
 @pytest.fixture
