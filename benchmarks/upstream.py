@@ -1,11 +1,13 @@
-"""A fast local MiMo stand-in for benchmarks: ``POST /v1/chat/completions`` answered at once,
-in MiMo's wire format (docs/mimo-api.md), with no checks and no faults.
+"""A fast local MiMo stand-in for benchmarks: ``POST /v1/chat/completions`` answered at once
+(or after ``X-Bench-Delay`` seconds), in MiMo's wire format (docs/mimo-api.md), with no checks
+and no faults.
 
 - chat: the official example body (``reasoning_content``, ``usage``); with ``"stream": true``,
   the official transcript's framing: ``X-Bench-Chunks`` delta chunks (default 200: a role chunk,
   reasoning, then content), a finish chunk, a usage chunk with empty ``choices``, ``[DONE]``;
 - models ending in ``-tts``: ``choices[0].message.audio.data`` = base64 of a WAV of
-  ``X-Bench-Seconds`` seconds (default 30) of 24 kHz 16-bit mono silence;
+  ``X-Bench-Seconds`` seconds (default 30) of 24 kHz 16-bit mono silence; with ``"stream": true``,
+  the same seconds as pcm16 in one ``delta.audio`` (MiMo's streaming TTS today);
 - ``mimo-v2.5-asr``: a short transcript, ``usage.seconds`` computed from the data URL's size.
 
 Bodies are built once per shape and cached. Each answer is one ``Response`` with a
@@ -18,6 +20,7 @@ Content-Length, streams included, so the client's time is what a benchmark measu
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
 import functools
 import json
@@ -133,11 +136,27 @@ def _data_url_seconds(body: dict) -> int:
     return max(1, round(len(data_url) * 3 // 4 / BYTES_PER_SECOND))
 
 
+@functools.lru_cache(maxsize=8)
+def tts_stream_body(model: str, seconds: float) -> bytes:
+    """Streaming TTS as MiMo sends it today ("compatibility mode"): all the pcm16 in one delta."""
+    head = {"id": RESPONSE_ID, "created": CREATED, "model": model, "object": "chat.completion.chunk"}
+    pcm = base64.b64encode(b"\x00\x00" * int(SAMPLE_RATE * seconds)).decode()
+    events = [{**head, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]},
+              {**head, "choices": [{"index": 0, "delta": {"audio": {"id": "audio_1", "data": pcm}}, "finish_reason": None}]},
+              {**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+              {**head, "choices": [], "usage": {"completion_tokens": int(seconds * 25), "prompt_tokens": 20,
+                                                "total_tokens": int(seconds * 25) + 20}}]
+    return b"".join(b"data: " + _json(e) + b"\n\n" for e in events) + b"data: [DONE]\n\n"
+
+
 async def chat_completions(request: Request) -> Response:
     body = json.loads(await request.body())
     model = body.get("model", "")
+    await asyncio.sleep(float(request.headers.get("x-bench-delay", 0)))  # a MiMo that takes its time
     if model.endswith("-tts"):
         seconds = float(request.headers.get("x-bench-seconds", DEFAULT_SECONDS))
+        if body.get("stream"):
+            return Response(tts_stream_body(model, seconds), media_type="text/event-stream")
         return Response(tts_body(model, seconds), media_type="application/json")
     if model.endswith("-asr"):
         return Response(asr_body(model, _data_url_seconds(body)), media_type="application/json")

@@ -82,6 +82,9 @@ class Wav:
         return len(self.data) / (self.frame_size * self.frame_rate)
 
 
+MIMO_WAV = Wav(channels=1, sample_width=2, frame_rate=SAMPLE_RATE, data=memoryview(b""))  # MiMo speech's format
+
+
 def read_wav(data: bytes | memoryview) -> Wav:
     """The format and samples of a RIFF/WAVE file (PCM). A data chunk whose size runs past the
     end (streamed WAVs) is taken to the end."""
@@ -106,10 +109,29 @@ def read_wav(data: bytes | memoryview) -> Wav:
     raise AudioFormatError("WAV file has no data chunk")
 
 
+STREAMED = 0xFFFFFFFF  # a WAV's sizes when its length is not known yet (streaming WAV's convention)
+
+
 def wav_header(wav: Wav, data_size: int) -> bytes:
+    """A PCM WAV header; ``data_size=STREAMED`` marks a length not known yet."""
     frame = wav.frame_size
-    return struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + data_size, b"WAVE", b"fmt ", 16, 1, wav.channels,
+    riff_size = STREAMED if data_size == STREAMED else 36 + data_size
+    return struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", riff_size, b"WAVE", b"fmt ", 16, 1, wav.channels,
                        wav.frame_rate, wav.frame_rate * frame, frame, wav.sample_width * 8, b"data", data_size)
+
+
+def sized_header(head: bytes, total: int) -> bytes:
+    """The first bytes of a file of ``total`` bytes, with the real sizes in place of a streamed
+    WAV's unknown ones; anything else unchanged."""
+    if len(head) < WAV_HEADER_SIZE or head[:4] != b"RIFF" or struct.unpack_from("<I", head, 40)[0] != STREAMED:
+        return head
+    return struct.pack("<4sI", b"RIFF", total - 8) + head[8:40] + struct.pack("<I", total - WAV_HEADER_SIZE) + head[44:]
+
+
+def sized_wav(data: bytes) -> bytes:
+    """A whole streamed WAV with its real sizes in its header, once its length is known."""
+    head = sized_header(data[:WAV_HEADER_SIZE], len(data))
+    return data if head == data[:WAV_HEADER_SIZE] else head + data[WAV_HEADER_SIZE:]
 
 
 def wav_bytes(wav: Wav, samples: bytes) -> bytes:

@@ -22,7 +22,9 @@ REASONING_EFFORTS = ("none", "low", "medium", "high")
 # LiteLLM hands these to the provider inside optional_params, but they are the package's options,
 # not MiMo's: provider.py applies them (headers, retries, the structured-output bridge); they are
 # never sent in the body.
-PACKAGE_OPTIONS = ("extra_headers", "max_retries", "structured_outputs")
+PACKAGE_OPTIONS = ("extra_headers", "max_retries", "structured_outputs",
+                   # audio settings a deployment may carry, which its chat calls receive too
+                   "max_speech_chars", "max_transcription_mb", "audio_concurrency", "piece_retries")
 
 
 def build_request(model: str, messages: list,

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import routing
+from . import limits, routing
 
 logger = logging.getLogger("litellm_mimo")
 
@@ -68,6 +68,10 @@ _REPLACED = [
           "the proxy expands wildcard deployments through it and knows only built-in providers",
           params=("provider", "litellm_params"), route=routing.provider_models, optional=True),
 ]
+# The proxy's ASGI app: its middleware stack is wrapped (not replaced) by a request-body limit.
+_APP = Patch("litellm.proxy.proxy_server", "app", "refuse request bodies over the transcription limit before "
+             "they are parsed", "LiteLLM's own max_request_size_mb is enforced only with an enterprise licence; "
+             "a Starlette app calls app.middleware_stack for every request", route=limits.BodyLimit, optional=True)
 _READ = [
     Patch("litellm", "custom_provider_map", "register the handler", "a list of {provider, custom_handler}"),
     Patch("litellm", "_custom_providers", "unregister the provider", "custom_llm_setup() fills it"),
@@ -88,7 +92,7 @@ _READ = [
     Patch("litellm.main", "embedding", "bind embedding arguments by name", "the async twin takes *args, **kwargs",
           params=("model",)),
 ]
-TABLE: tuple[Patch, ...] = (*_REPLACED, *_READ)
+TABLE: tuple[Patch, ...] = (*_REPLACED, _APP, *_READ)
 
 
 def litellm_version() -> str:
@@ -192,6 +196,18 @@ def install() -> None:
         wrapper = _wrapper(patch.route, original, patch.key)
         _installed[patch.key] = _Installed(original, wrapper)
         setattr(module, patch.name, wrapper)
+    _install_body_limit()
+
+
+def _install_body_limit() -> None:
+    app = getattr(_module(_APP), "app", None)
+    if app is None or isinstance(app.middleware_stack, limits.BodyLimit) or \
+            any(m.cls is limits.BodyLimit for m in app.user_middleware):
+        return
+    if app.middleware_stack is None:  # not started yet: Starlette builds the stack on first use
+        app.add_middleware(limits.BodyLimit)
+    else:
+        app.middleware_stack = limits.BodyLimit(app.middleware_stack)
 
 
 def uninstall() -> None:
@@ -205,3 +221,8 @@ def uninstall() -> None:
             del _installed[key]
         else:
             installed.active = False
+    app = getattr(_module(_APP), "app", None)
+    if app is not None and isinstance(app.middleware_stack, limits.BodyLimit):
+        app.middleware_stack = app.middleware_stack.app
+    elif app is not None and app.middleware_stack is None:
+        app.user_middleware = [m for m in app.user_middleware if m.cls is not limits.BodyLimit]

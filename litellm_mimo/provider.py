@@ -107,7 +107,8 @@ class Call:
         self.model_info = (litellm_params or {}).get("model_info") or {}
         self.body, self.contract = chat.build_request(model, messages, optional_params)
         self.repaired, self.earlier_usage = 0, None  # a structured-output repair's count, and what came before
-        self.max_retries = _max_retries(optional_params.get("max_retries"), model)
+        # A speech's or transcription's pieces carry their retries as piece_retries (routing.py).
+        self.max_retries = _max_retries(optional_params.get("piece_retries", optional_params.get("max_retries")), model)
         self.api_key = resolve_api_key(api_key, model)
         self.url = resolve_api_base(api_base) + "/chat/completions"
         given = {**(headers or {}), **(optional_params.get("extra_headers") or {})}

@@ -15,12 +15,9 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 import litellm
-from litellm.types.llms.openai import HttpxBinaryResponseContent
-from litellm.types.utils import TranscriptionResponse, TranscriptionUsageTokensObject
 
-from . import discovery, errors, models, provider, speech, transcription
+from . import audio_calls, discovery, errors, limits, models, provider, speech, transcription
 
 # Arguments of the outer call that the inner chat calls inherit.
 _INHERITED = ("api_key", "api_base", "timeout", "metadata", "litellm_metadata", "proxy_server_request",
@@ -44,7 +41,8 @@ def _drop_params(arguments: dict) -> bool:
     return bool(arguments.get("drop_params") or litellm.drop_params)
 
 
-def _inner(arguments: dict) -> dict:
+def _inner(arguments: dict, model: str) -> dict:
+    """The arguments of each MiMo chat call a speech or transcription is made of."""
     inner = {k: arguments[k] for k in _INHERITED if arguments.get(k) is not None}
     if arguments.get("base_url") and "api_base" not in inner:
         inner["api_base"] = arguments["base_url"]
@@ -53,16 +51,27 @@ def _inner(arguments: dict) -> dict:
     # stamped 0 as "do not retry" where a chat call of the same deployment would be retried.
     if arguments.get("num_retries") is not None:
         inner["num_retries"] = arguments["num_retries"]
-    if arguments.get("max_retries") is not None:
-        inner["max_retries"] = arguments["max_retries"]
-    if arguments.get("headers"):
-        inner["extra_headers"] = arguments["headers"]
+    # Not as max_retries: LiteLLM sets that to 0 on every call carrying the Router's metadata,
+    # which these calls inherit (for spend attribution).
+    inner["piece_retries"] = _piece_retries(arguments, model)
+    headers = {**(arguments.get("extra_headers") or {}), **(arguments.get("headers") or {})}
+    if headers:
+        inner["extra_headers"] = headers
     return inner
 
 
-def _cost(responses: list) -> float | None:
-    costs = [r._hidden_params.get("response_cost") for r in responses]
-    return None if any(c is None for c in costs) else sum(costs)
+def _piece_retries(arguments: dict, model: str) -> int:
+    """Each piece is retried on a transient failure before any of its bytes go out: nothing can be
+    retried after (a streamed speech's first bytes are on their way), and the Router's own retries
+    (it passes max_retries=0, as LiteLLM does for every call it makes) redo the whole call. A
+    caller's own max_retries, in code, is the number for each piece."""
+    router_call = any("model_group" in (arguments.get(k) or ()) for k in ("metadata", "litellm_metadata"))
+    given = arguments.get("max_retries")
+    return limits.count(limits.PIECE_RETRIES, None if router_call else given, model, least=0)
+
+
+def _window(arguments: dict, model: str) -> int:
+    return limits.count(limits.CONCURRENCY, arguments.get(limits.CONCURRENCY[0]), model, least=1)
 
 
 # --- speech ----------------------------------------------------------------------------------
@@ -73,28 +82,18 @@ def _speech_plan(arguments: dict) -> speech.SpeechPlan:
         _model_id(arguments), arguments.get("input"), voice=arguments.get("voice"),
         instructions=arguments.get("instructions"), response_format=arguments.get("response_format"),
         speed=arguments.get("speed"), drop_params=_drop_params(arguments),
+        max_chars=arguments.get(limits.SPEECH_CHARS[0]),
     )
 
 
-def _speech_result(plan: speech.SpeechPlan, responses: list) -> HttpxBinaryResponseContent:
-    audio = speech.join([speech.audio_from_response(r, plan.model) for r in responses], plan.response_format)
-    result = HttpxBinaryResponseContent(httpx.Response(200, content=audio, headers={"content-type": plan.content_type}))
-    result._hidden_params = {"custom_llm_provider": models.PROVIDER, "model": plan.model,
-                             "response_cost": _cost(responses),
-                             "litellm_call_id": responses[-1]._hidden_params.get("litellm_call_id")}
-    return result
+def speech_sync(arguments: dict) -> audio_calls.SpeechAudio:
+    plan = _speech_plan(arguments)
+    return audio_calls.speak(plan, _inner(arguments, plan.model), _window(arguments, plan.model))
 
 
-def speech_sync(arguments: dict) -> HttpxBinaryResponseContent:
-    plan, inner = _speech_plan(arguments), _inner(arguments)
-    responses = [litellm.completion(**speech.chat_kwargs(plan, piece), **inner) for piece in plan.pieces]
-    return _speech_result(plan, responses)
-
-
-async def speech_async(arguments: dict) -> HttpxBinaryResponseContent:
-    plan, inner = _speech_plan(arguments), _inner(arguments)
-    responses = [await litellm.acompletion(**speech.chat_kwargs(plan, piece), **inner) for piece in plan.pieces]
-    return _speech_result(plan, responses)
+async def speech_async(arguments: dict) -> audio_calls.SpeechAudio:
+    plan = _speech_plan(arguments)
+    return await audio_calls.aspeak(plan, _inner(arguments, plan.model), _window(arguments, plan.model))
 
 
 # --- transcription ---------------------------------------------------------------------------
@@ -106,44 +105,24 @@ def _transcription_plan(arguments: dict) -> transcription.TranscriptionPlan:
         prompt=arguments.get("prompt"), response_format=arguments.get("response_format"),
         timestamp_granularities=arguments.get("timestamp_granularities"),
         temperature=arguments.get("temperature"), drop_params=_drop_params(arguments),
+        max_mb=arguments.get(limits.TRANSCRIPTION_MB[0]),
     )
 
 
-def _transcription_result(plan: transcription.TranscriptionPlan, responses: list, arguments: dict):
-    text = transcription.join_texts([transcription.text_of(r, plan.model) for r in responses])
-    if plan.response_format == "text" and arguments.get("proxy_server_request") is not None:
-        # The proxy's route returns a starlette Response unchanged (docs/litellm-internals.md): the way
-        # to give an OpenAI client the plain-text body it asked for.
-        from starlette.responses import PlainTextResponse
-
-        return PlainTextResponse(text)
-    result = TranscriptionResponse(text=text)
-    usages = [r.usage for r in responses if getattr(r, "usage", None) is not None]
-    prompt = sum(u.prompt_tokens for u in usages)
-    output = sum(u.completion_tokens for u in usages)
-    audio_tokens = sum(getattr(u.prompt_tokens_details, "audio_tokens", None) or 0 for u in usages)
-    result.usage = TranscriptionUsageTokensObject(
-        type="tokens", input_tokens=prompt, output_tokens=output, total_tokens=prompt + output,
-        input_token_details={"audio_tokens": audio_tokens, "text_tokens": prompt - audio_tokens},
-    )
-    seconds = sum(getattr(u, "seconds", 0) or 0 for u in usages)
-    result._hidden_params = {
-        "custom_llm_provider": models.PROVIDER, "model": plan.model, "response_cost": _cost(responses),
-        "audio_seconds": seconds, "audio_transcription_duration": seconds, "pieces": len(responses),
-    }
-    return result
+def _plain_text(plan: transcription.TranscriptionPlan, arguments: dict) -> bool:
+    return plan.response_format == "text" and arguments.get("proxy_server_request") is not None
 
 
 def transcription_sync(arguments: dict):
-    plan, inner = _transcription_plan(arguments), _inner(arguments)
-    responses = [litellm.completion(**transcription.chat_kwargs(plan, p), **inner) for p in plan.pieces]
-    return _transcription_result(plan, responses, arguments)
+    plan = _transcription_plan(arguments)
+    answers = audio_calls.transcribe(plan, _inner(arguments, plan.model), _window(arguments, plan.model))
+    return audio_calls.transcription_result(plan, answers, _plain_text(plan, arguments))
 
 
 async def transcription_async(arguments: dict):
-    plan, inner = _transcription_plan(arguments), _inner(arguments)
-    responses = [await litellm.acompletion(**transcription.chat_kwargs(plan, p), **inner) for p in plan.pieces]
-    return _transcription_result(plan, responses, arguments)
+    plan = _transcription_plan(arguments)
+    answers = await audio_calls.atranscribe(plan, _inner(arguments, plan.model), _window(arguments, plan.model))
+    return audio_calls.transcription_result(plan, answers, _plain_text(plan, arguments))
 
 
 # --- embeddings ------------------------------------------------------------------------------

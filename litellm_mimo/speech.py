@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import audiofile, errors, models
+from . import audiofile, errors, limits, models
 
 logger = logging.getLogger("litellm_mimo")
 
@@ -42,9 +42,23 @@ class SpeechPlan:
     response_format: str  # OpenAI's name: wav, mp3 or pcm
     content_type: str
 
+    @property
+    def streamed(self) -> bool:
+        """Whether MiMo's own streaming TTS serves it (``stream: true``, which wants ``pcm16``): raw
+        samples, and a WAV of several pieces, whose header is written once before all of them.
+        One WAV piece is asked for whole (an exact header); mp3 cannot stream."""
+        return self.response_format == "pcm" or (self.response_format == "wav" and len(self.pieces) > 1)
+
+    def head(self) -> bytes:
+        """What goes before the first piece's audio: a WAV header for a length not known yet (the
+        usual streaming-WAV convention) when the WAV is made of streamed samples."""
+        return audiofile.wav_header(audiofile.MIMO_WAV, audiofile.STREAMED) if self.streamed and \
+            self.response_format == "wav" else b""
+
 
 def plan(model: str, input: str | None, voice: object = None, instructions: str | None = None,
-         response_format: str | None = None, speed: float | None = None, drop_params: bool = False) -> SpeechPlan:
+         response_format: str | None = None, speed: float | None = None, drop_params: bool = False,
+         max_chars: object = None) -> SpeechPlan:
     """Check a speech request and decide what MiMo receives. Raises ``invalid_request_error``
     (HTTP 400) for anything MiMo cannot do, before any request is sent."""
 
@@ -55,6 +69,7 @@ def plan(model: str, input: str | None, voice: object = None, instructions: str 
 
     if not isinstance(input, str) or not input.strip():
         raise refuse("input is empty: give the text to speak.")
+    limits.check_speech(input, max_chars, model)
     fmt = (response_format or "wav").lower()
     if fmt not in FORMATS:
         raise refuse(f"response_format={response_format!r} is not supported by MiMo; use one of: "
@@ -173,7 +188,33 @@ def chat_kwargs(speech: SpeechPlan, piece: str) -> dict:
     if speech.instructions:
         messages.append({"role": "user", "content": speech.instructions})
     messages.append({"role": "assistant", "content": piece})
-    return {"model": f"{models.PROVIDER}/{speech.model}", "messages": messages, "audio": dict(speech.audio)}
+    kwargs = {"model": f"{models.PROVIDER}/{speech.model}", "messages": messages, "audio": dict(speech.audio)}
+    if speech.streamed:
+        kwargs.update(audio={**speech.audio, "format": "pcm16"}, stream=True, stream_options={"include_usage": True})
+    return kwargs
+
+
+class PcmStream:
+    """MiMo's streamed speech (base64 ``pcm16`` in each chunk's ``delta.audio.data``) as whole
+    16-bit samples: a chunk may end in the middle of a sample, whose odd byte waits for the next."""
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+        self._odd = b""
+
+    def feed(self, chunk) -> bytes:
+        audio = getattr(chunk.choices[0].delta, "audio", None) if chunk.choices else None
+        data = getattr(audio, "data", None) or (audio.get("data") if isinstance(audio, dict) else None)
+        if not data:  # MiMo's audio deltas may carry only an id or a transcript
+            return b""
+        samples = self._odd + _decode(data, self.model)
+        whole = len(samples) - len(samples) % 2
+        self._odd = samples[whole:]
+        return samples[:whole]
+
+    def close(self) -> None:
+        if self._odd:
+            raise errors.malformed_upstream("MiMo's streamed audio ended in the middle of a 16-bit sample", model=self.model)
 
 
 def audio_from_response(response, model: str) -> bytes:
@@ -185,6 +226,10 @@ def audio_from_response(response, model: str) -> bytes:
     data = getattr(audio, "data", None) if audio is not None else None
     if not data:
         raise errors.malformed_upstream("MiMo's TTS answer carried no audio (choices[0].message.audio.data)", model=model)
+    return _decode(data, model)
+
+
+def _decode(data: str, model: str) -> bytes:
     try:
         if sys.version_info >= (3, 11):
             # binascii reads an ASCII str in place; base64.b64decode would first copy it to bytes.
@@ -192,17 +237,6 @@ def audio_from_response(response, model: str) -> bytes:
         return base64.b64decode(data, validate=True)  # as strict; Python 3.10 has no strict_mode
     except (binascii.Error, ValueError):
         raise errors.malformed_upstream("MiMo's TTS audio is not valid base64", model=model) from None
-
-
-def join(pieces: list[bytes], response_format: str) -> bytes:
-    """One audio file from the pieces: one WAV header over all samples; pcm and mp3 concatenated."""
-    if len(pieces) == 1:
-        return pieces[0]
-    if response_format == "wav":
-        first = audiofile.read_wav(pieces[0])
-        samples = [first.data] + [audiofile.read_wav(piece).data for piece in pieces[1:]]
-        return audiofile.wav_bytes(first, b"".join(samples))
-    return b"".join(pieces)
 
 
 def audio_data_url(path: str | Path) -> str:

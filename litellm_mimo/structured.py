@@ -24,9 +24,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import jsonschema
-from jsonschema.exceptions import best_match
-
 from . import errors
 
 MODES = ("bridge", "validate", "native")
@@ -97,12 +94,21 @@ def _tool_wanted(tool: str) -> str:
     return "a function call" if tool == "*" else f"the function `{tool}`"
 
 
+def _jsonschema():
+    """jsonschema, imported on the first request that needs it: it takes ~25 ms, half of what
+    ``import litellm_mimo`` may add (benchmarks/README.md)."""
+    import jsonschema
+
+    return jsonschema
+
+
 def _json_problem(text: str, schema: dict) -> str | None:
+    jsonschema = _jsonschema()
     try:
         value = json.loads(text)
     except ValueError as exc:
         return f"is not valid JSON ({exc.msg} at character {exc.pos})"
-    error = best_match(jsonschema.validators.validator_for(schema)(schema).iter_errors(value))
+    error = jsonschema.exceptions.best_match(jsonschema.validators.validator_for(schema)(schema).iter_errors(value))
     return None if error is None else f"breaks the schema at {error.json_path}: {error.message}"
 
 
@@ -161,6 +167,7 @@ def _json_schema(response_format: object, model: str) -> tuple[dict, str] | None
         raise errors.bad_request("response_format json_schema needs json_schema.schema, a JSON Schema object.",
                                  model=model)
     schema = dict(schema)
+    jsonschema = _jsonschema()
     try:
         jsonschema.validators.validator_for(schema).check_schema(schema)
     except jsonschema.SchemaError as exc:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import audiofile, errors, models
+from . import audiofile, errors, limits, models
 
 logger = logging.getLogger("litellm_mimo")
 
@@ -34,7 +34,7 @@ class TranscriptionPlan:
 def plan(model: str, file: object, language: str | None = None, prompt: str | None = None,
          response_format: str | None = None, timestamp_granularities: Sequence[str] | None = None,
          temperature: float | None = None, drop_params: bool = False,
-         max_data_url_chars: int = audiofile.MAX_DATA_URL_CHARS) -> TranscriptionPlan:
+         max_data_url_chars: int = audiofile.MAX_DATA_URL_CHARS, max_mb: object = None) -> TranscriptionPlan:
     def refuse(message: str) -> Exception:
         return errors.bad_request(message, model=model)
 
@@ -55,7 +55,12 @@ def plan(model: str, file: object, language: str | None = None, prompt: str | No
     if temperature is not None:
         options["temperature"] = float(temperature)
 
+    size = file_size(file)
+    if size is not None:  # known before reading: a file over the limit is never read into memory
+        limits.check_transcription(size, max_mb, model)
     data, filename = read_file(file, refuse)
+    if size is None:
+        limits.check_transcription(len(data), max_mb, model)
     if len(data) == 0:
         raise refuse("the audio file is empty.")
     kind = audiofile.sniff(data)
@@ -103,6 +108,25 @@ def read_file(file: object, refuse) -> tuple[bytes | memoryview, str | None]:
         return data, name or os.path.basename(str(getattr(file, "name", "") or "")) or None
     raise refuse(f"file must be bytes, a binary file object, a path object or a (name, content) tuple, "
                  f"not {type(file).__name__}.")
+
+
+def file_size(file: object) -> int | None:
+    """How many bytes ``read_file`` would read, when that is known without reading them."""
+    if isinstance(file, tuple):
+        file = file[1]
+    if isinstance(file, (bytes, bytearray, memoryview)):
+        return memoryview(file).nbytes
+    try:
+        if isinstance(file, os.PathLike):
+            return os.stat(file).st_size
+        if hasattr(file, "seek") and hasattr(file, "tell"):
+            start = file.tell()
+            end = file.seek(0, os.SEEK_END)
+            file.seek(start)
+            return end - start
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 def _read_keeping_position(file) -> object:

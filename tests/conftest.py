@@ -31,6 +31,8 @@ CASSETTES = ROOT / "cassettes"
 AUDIO = ROOT / "tests" / "fixtures" / "audio"
 KEY = "sk-" + "sharedstandinsecret" * 2  # the MiMo key the test proxies hold: it must show up nowhere
 TIMEOUT = 1.5  # seconds of MiMo silence before a test proxy gives up; the stand-in's "timeout" fault waits 5
+# The test proxy's limits on one request (litellm_mimo/limits.py), low enough to test both sides.
+SPEECH_LIMIT, ASR_LIMIT_MB = 3000, 2
 REAL_API_BASE = "https://api.xiaomimimo.com/v1"
 # How cassettes are made: unset = replay only ("none"); "standin" = record against the local
 # stand-in; "real" = record against the real API with XIAOMI_API_KEY (tests/README.md).
@@ -199,12 +201,17 @@ def _proxy_session(_mimo_session, tmp_path_factory):
         # A deployment whose upstream id differs from its name (clients that need `[1m]` stripped).
         {"model_name": "mimo-v2.6-pro-1m-stripped", "litellm_params": {
             "model": "xiaomi/mimo-v2.6-pro[1m]", "upstream_model": "mimo-v2.6-pro", "api_key": "os.environ/XIAOMI_API_KEY"}},
+        # TTS with its own, higher limit on the text of one request.
+        {"model_name": "tts-long-texts", "litellm_params": {
+            "model": "xiaomi/mimo-v2.5-tts", "max_speech_chars": SPEECH_LIMIT * 4, "api_key": "os.environ/XIAOMI_API_KEY"}},
         # ASR at a contract price, given where LiteLLM users give prices: the deployment's model_info.
         {"model_name": "asr-contract", "model_info": {"input_cost_per_second": 0.01},
          "litellm_params": {"model": "xiaomi/mimo-v2.5-asr", "api_key": "os.environ/XIAOMI_API_KEY"}},
     ]
     env = {"PYTHONPATH": str(ROOT), "PROXY_CALLBACK_LOG": str(calls), "XIAOMI_MODELS": "mimo-v2.7-pro[1m]",
-           "XIAOMI_API_KEY": KEY}
+           "XIAOMI_API_KEY": KEY, "XIAOMI_MAX_SPEECH_CHARS": str(SPEECH_LIMIT),
+           "XIAOMI_MAX_TRANSCRIPTION_MB": str(ASR_LIMIT_MB),
+           "XIAOMI_AUDIO_PIECE_RETRIES": "0"}  # a fault reaches the client as it is (the fault matrix)
     with Proxy(_mimo_session.url, config=config, env=env) as proxy:
         proxy.calls = calls
         yield proxy
@@ -213,7 +220,8 @@ def _proxy_session(_mimo_session, tmp_path_factory):
 @pytest.fixture
 def proxy(_proxy_session, mimo):
     """The proxy most tests use (one per run): the shipped config plus test deployments, no
-    retries, no cooldowns, a short timeout, a callback logging each call to ``proxy.calls``."""
+    retries (the Router's nor a piece's), no cooldowns, a short timeout, low limits on one
+    request, a callback logging each call to ``proxy.calls``."""
     _proxy_session.calls.write_text("")
     return _proxy_session
 

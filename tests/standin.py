@@ -173,6 +173,14 @@ class StandIn:
         # {"echo": <text>}; `json_schema` is refused (the documented reading of a disputed fact).
         self.scripted: list[dict] = []
         self.json_schema_supported = False
+        # Pace and shape, for the pieces of long audio: seconds each chat request takes; faults for
+        # the requests whose text contains a marker ({marker: [fault, ...]}, one used per request);
+        # how many deltas a streamed TTS answer's audio comes in (cut at odd byte counts); and how
+        # many requests were being answered at once, at most.
+        self.delay = 0.0
+        self.faults_by_text: dict[str, list[str]] = {}
+        self.tts_deltas = 1
+        self.active = self.max_active = 0
         self._lock = threading.Lock()
         self.server = _Server(("127.0.0.1", port), _Handler)
         self.server.daemon_threads = True
@@ -186,7 +194,9 @@ class StandIn:
             self.list_requests.clear()
             self.queued_faults.clear()
             self.scripted.clear()
+            self.faults_by_text.clear()
         self.json_schema_supported = False
+        self.delay, self.tts_deltas, self.active, self.max_active = 0.0, 1, 0, 0
         self.retry_after = "1"
         self.stream_gate, self.gate_released = None, None
         self.models_path, self.models_delay = "/v1/models", 0.0
@@ -211,16 +221,28 @@ class StandIn:
         self.stop()
 
     def record(self, entry: dict) -> str:
-        """Log a request; return the fault to apply to it (queued first, then the header)."""
+        """Log a request; return the fault to apply to it (queued first, then one for a marker in
+        its text, then the header's)."""
+        text = json.dumps(entry["body"].get("messages"), ensure_ascii=False)
         with self._lock:
             self.requests.append(entry)
+            marked = [faults for marker, faults in self.faults_by_text.items() if marker in text and faults]
             if self.queued_faults:
                 entry["fault"] = self.queued_faults.pop(0)
+            elif marked:
+                entry["fault"] = marked[0].pop(0)
             return entry["fault"]
 
 
 class _Server(ThreadingHTTPServer):
     request_queue_size = 256  # the default 5 resets connections under concurrent load
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that goes away (a cancelled piece, a closed stream) is not the stand-in's error."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -279,6 +301,17 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(404, HTML_404)
 
     def do_POST(self) -> None:
+        standin = self.server.standin
+        with standin._lock:
+            standin.active += 1
+            standin.max_active = max(standin.max_active, standin.active)
+        try:
+            self._post()
+        finally:
+            with standin._lock:
+                standin.active -= 1
+
+    def _post(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length)
         if self.path.rstrip("/") != "/v1/chat/completions":
@@ -305,6 +338,7 @@ class _Handler(BaseHTTPRequestHandler):
             retry_after = self.server.standin.retry_after
             headers = {"Retry-After": retry_after} if status == 429 and retry_after else None
             return self._send(status, payload, headers=headers)
+        time.sleep(self.server.standin.delay)
         model = body.get("model")
         stream = bool(body.get("stream"))
         if fault == "sse-error" and stream:
@@ -502,7 +536,12 @@ class _Handler(BaseHTTPRequestHandler):
             if message.get("reasoning_content"):
                 events.append(event({"reasoning_content": piece}))
         if message.get("audio"):
-            events.append(event({"audio": {"id": message["audio"]["id"], "data": message["audio"]["data"]}}))
+            audio = base64.b64decode(message["audio"]["data"])
+            count = self.server.standin.tts_deltas
+            cuts = [0, *(min(len(audio), i * (len(audio) // count) | 1) for i in range(1, count)), len(audio)]
+            for start, end in zip(cuts, cuts[1:]):  # odd cuts: a 16-bit sample split across deltas
+                events.append(event({"audio": {"id": message["audio"]["id"],
+                                               "data": base64.b64encode(audio[start:end]).decode()}}))
         for i, call in enumerate(message.get("tool_calls") or []):
             args = call["function"]["arguments"]
             half = len(args) // 2

@@ -31,7 +31,8 @@ STREAM_MATRIX = [
 
 
 def call_in_code(route: str, mimo):
-    common = dict(api_base=mimo.url, api_key=KEY, timeout=TIMEOUT)
+    # max_retries=0: speech and transcription retry each piece twice by default (test_audio_pieces.py)
+    common = dict(api_base=mimo.url, api_key=KEY, timeout=TIMEOUT, max_retries=0)
     if route == "chat":
         return litellm.completion(model="xiaomi/mimo-v2.6-pro", messages=HI, **common)
     if route == "speech":

@@ -11,13 +11,17 @@ import litellm
 import pytest
 
 import litellm_mimo
-from litellm_mimo import speech
-from tests.conftest import AUDIO, answer, creds, recorder, sent
+from litellm_mimo import audiofile, speech
+from tests.conftest import AUDIO, answer, creds, recorder, sent, stream_events
 
 TTS = "xiaomi/mimo-v2.5-tts"
 
 
 def recorded_audio(cassette, index: int = -1) -> bytes:
+    """The audio of one recorded answer: whole, or streamed in deltas (MiMo's streaming TTS)."""
+    if sent(cassette, index).get("stream"):
+        return b"".join(base64.b64decode(e["choices"][0]["delta"]["audio"]["data"])
+                        for e in stream_events(cassette, index) if e["choices"] and e["choices"][0]["delta"].get("audio"))
     return base64.b64decode(answer(cassette, index)["choices"][0]["message"]["audio"]["data"])
 
 
@@ -42,8 +46,9 @@ def test_pcm_is_mimos_pcm16(mimo_api):
     with recorder.use_cassette("speech_pcm.yaml") as cass:
         r = litellm.speech(model=TTS, input="Raw samples, please.", voice="Chloe", response_format="pcm",
                            **creds(mimo_api))
-    assert sent(cass)["audio"] == {"format": "pcm16", "voice": "Chloe"}
-    assert sent(cass)["messages"] == [{"role": "assistant", "content": "Raw samples, please."}]
+    assert sent(cass) == {"model": "mimo-v2.5-tts", "messages": [{"role": "assistant", "content": "Raw samples, please."}],
+                          "audio": {"format": "pcm16", "voice": "Chloe"},
+                          "stream": True, "stream_options": {"include_usage": True}}  # MiMo's own streaming TTS
     assert r.content == recorded_audio(cass)
     assert r.content[:4] != b"RIFF" and len(r.content) % 2 == 0  # headerless 16-bit samples
     assert r.response.headers["content-type"] == "audio/pcm"
@@ -62,8 +67,9 @@ def test_mp3(mimo_api):
 async def test_aspeech(mimo_api):
     with recorder.use_cassette("speech_async.yaml") as cass:
         r = await litellm.aspeech(model=TTS, input="Async speech.", voice="mia", **creds(mimo_api))
+        audio = await r.aread()  # an async result is read with aread(), as httpx's responses are
     assert sent(cass)["audio"] == {"format": "wav", "voice": "Mia"}  # preset names in any case
-    assert r.content == recorded_audio(cass)
+    assert audio == r.content == recorded_audio(cass)
 
 
 def test_voice_design_takes_the_description_from_instructions(mimo_api, caplog):
@@ -105,17 +111,20 @@ def test_long_input_is_split_at_sentences_and_joined_under_one_wav_header(mimo_a
     text = " ".join(sentences)
     assert len(text) > 2 * speech.MAX_CHARS
     with recorder.use_cassette("speech_long.yaml") as cass:
-        r = litellm.speech(model=TTS, input=text, voice="Dean", **creds(mimo_api))
-    spoken = [sent(cass, i)["messages"][-1]["content"] for i in range(len(cass.requests))]
+        # One piece at a time: vcrpy records from one thread only.
+        r = litellm.speech(model=TTS, input=text, voice="Dean", audio_concurrency=1, **creds(mimo_api))
+        audio = r.content
+    # Sent concurrently: the recording's order is not the text's. Samples streamed (pcm16), in order.
+    by_text = {sent(cass, i)["messages"][-1]["content"]: i for i in range(len(cass.requests))}
+    spoken = sorted(by_text, key=text.index)
     assert len(spoken) == 3
     assert all(len(piece) <= speech.MAX_CHARS for piece in spoken)
     assert all(piece.endswith(".") for piece in spoken)  # cut at sentence ends
     assert " ".join(spoken) == text
-    pieces = [recorded_audio(cass, i) for i in range(len(cass.responses))]
-    samples = b"".join(wave.open(io.BytesIO(p)).readframes(10**9) for p in pieces)
-    assert r.content.count(b"RIFF") == 1
-    with wave.open(io.BytesIO(r.content)) as w:
-        assert w.readframes(10**9) == samples and w.getframerate() == 24000
+    assert all(sent(cass, i)["audio"]["format"] == "pcm16" and sent(cass, i)["stream"] for i in by_text.values())
+    samples = b"".join(recorded_audio(cass, by_text[piece]) for piece in spoken)
+    assert audio.count(b"RIFF") == 1
+    assert audio == audiofile.wav_file(samples)  # one header, with the exact sizes, over every sample
 
 
 # --- rejected before sending -------------------------------------------------------------------

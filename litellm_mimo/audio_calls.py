@@ -1,0 +1,212 @@
+"""Speech and transcription as MiMo chat calls: each piece of a plan (``speech.py``,
+``transcription.py``) is one ``litellm.completion`` / ``acompletion`` call, which keeps LiteLLM's
+logging, cost and retries; ``pieces.py`` runs them concurrently, in order.
+
+Speech comes back as a stream: the first piece's audio is available as soon as it exists, while
+later pieces are still being synthesized. ``speak`` / ``aspeak`` wait for the first bytes (so a
+failing first piece is an ordinary error, with its status) and return ``SpeechAudio``, LiteLLM's
+binary response type, whose body yields the rest as it comes.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import litellm
+from litellm.types.llms.openai import HttpxBinaryResponseContent
+from litellm.types.utils import TranscriptionResponse, TranscriptionUsageTokensObject
+
+from . import audiofile, models, pieces, speech, transcription
+
+
+class SpeechAudio(HttpxBinaryResponseContent):
+    """LiteLLM's binary response over audio produced piece by piece.
+
+    ``iter_bytes()`` / ``aiter_bytes()`` give it as it comes (a WAV of several pieces then starts
+    with a header for a length not known yet). Reading it whole (``.content`` in sync code,
+    ``await .aread()`` in async code, ``write_to_file``) gives the exact header.
+    ``_hidden_params["response_cost"]`` is known once the audio has been read to its end.
+    """
+
+    @property
+    def content(self) -> bytes:
+        if not hasattr(self.response, "_content") and isinstance(self.response.stream, httpx.SyncByteStream):
+            self.response.read()
+        return audiofile.sized_wav(self.response.content)  # an async body unread: httpx's ResponseNotRead
+
+    def read(self) -> bytes:
+        self.response.read()
+        return self.content
+
+    async def aread(self) -> bytes:
+        await self.response.aread()
+        return self.content
+
+    def write_to_file(self, file: Any) -> None:
+        with open(file, "wb") as f:
+            for data in self.response.iter_bytes():
+                f.write(data)
+            size = f.tell()
+        with open(file, "r+b") as f:
+            head = f.read(audiofile.WAV_HEADER_SIZE)
+            f.seek(0)
+            f.write(audiofile.sized_header(head, size))
+
+
+class _Body(httpx.SyncByteStream):
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self.chunks = chunks
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self.chunks
+
+    def close(self) -> None:
+        self.chunks.close()  # stops the pieces not started yet
+
+
+class _ABody(httpx.AsyncByteStream):
+    def __init__(self, chunks: AsyncIterator[bytes]) -> None:
+        self.chunks = chunks
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self.chunks:
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self.chunks.aclose()
+
+
+# --- speech -----------------------------------------------------------------------------------
+
+
+def _piece(plan: speech.SpeechPlan, text: str, inner: dict, costs: list) -> Iterator[bytes]:
+    kwargs = {**speech.chat_kwargs(plan, text), **inner}
+    if not plan.streamed:
+        response = litellm.completion(**kwargs)
+        costs.append(response._hidden_params.get("response_cost"))
+        yield speech.audio_from_response(response, plan.model)
+        return
+    samples = speech.PcmStream(plan.model)
+    for chunk in litellm.completion(**kwargs):
+        yield samples.feed(chunk)
+        _note_cost(plan, chunk, costs)
+    samples.close()
+
+
+async def _apiece(plan: speech.SpeechPlan, text: str, inner: dict, costs: list) -> AsyncIterator[bytes]:
+    kwargs = {**speech.chat_kwargs(plan, text), **inner}
+    if not plan.streamed:
+        response = await litellm.acompletion(**kwargs)
+        costs.append(response._hidden_params.get("response_cost"))
+        yield speech.audio_from_response(response, plan.model)
+        return
+    samples = speech.PcmStream(plan.model)
+    async for chunk in await litellm.acompletion(**kwargs):
+        yield samples.feed(chunk)
+        _note_cost(plan, chunk, costs)
+    samples.close()
+
+
+def _note_cost(plan: speech.SpeechPlan, chunk: Any, costs: list) -> None:
+    usage = getattr(chunk, "usage", None)
+    if usage is not None:  # a streamed piece's usage comes in its last chunk
+        try:
+            costs.append(sum(litellm.cost_per_token(model=f"{models.PROVIDER}/{plan.model}",
+                                                    prompt_tokens=usage.prompt_tokens,
+                                                    completion_tokens=usage.completion_tokens)))
+        except Exception:  # an unpriced model: the cost stays unknown
+            costs.append(None)
+
+
+def _result(plan: speech.SpeechPlan, stream: httpx.SyncByteStream | httpx.AsyncByteStream) -> SpeechAudio:
+    result = SpeechAudio(httpx.Response(200, stream=stream, headers={"content-type": plan.content_type}))
+    result._hidden_params = {"custom_llm_provider": models.PROVIDER, "model": plan.model, "response_cost": None,
+                             "pieces": len(plan.pieces)}
+    return result
+
+
+def _done(result: SpeechAudio, costs: list, count: int) -> None:
+    if len(costs) == count and None not in costs:
+        result._hidden_params["response_cost"] = sum(costs)
+
+
+def speak(plan: speech.SpeechPlan, inner: dict, window: int) -> SpeechAudio:
+    costs: list = []
+    audio = pieces.ordered([functools.partial(_piece, plan, text, inner, costs) for text in plan.pieces], window)
+    first = next(audio)  # the first piece's failure is raised here, before anything is handed on
+    result = None
+
+    def body() -> Iterator[bytes]:
+        yield plan.head() + first
+        yield from audio
+        _done(result, costs, len(plan.pieces))
+
+    result = _result(plan, _Body(body()))
+    return result
+
+
+async def aspeak(plan: speech.SpeechPlan, inner: dict, window: int) -> SpeechAudio:
+    costs: list = []
+    audio = pieces.aordered([functools.partial(_apiece, plan, text, inner, costs) for text in plan.pieces], window)
+    first = await audio.__anext__()
+    result = None
+
+    async def body() -> AsyncIterator[bytes]:
+        yield plan.head() + first
+        async for data in audio:
+            yield data
+        _done(result, costs, len(plan.pieces))
+
+    result = _result(plan, _ABody(body()))
+    return result
+
+
+# --- transcription ----------------------------------------------------------------------------
+
+
+def _answer(plan: transcription.TranscriptionPlan, piece: tuple, inner: dict) -> Iterator:
+    yield litellm.completion(**transcription.chat_kwargs(plan, piece), **inner)
+
+
+async def _aanswer(plan: transcription.TranscriptionPlan, piece: tuple, inner: dict) -> AsyncIterator:
+    yield await litellm.acompletion(**transcription.chat_kwargs(plan, piece), **inner)
+
+
+def transcribe(plan: transcription.TranscriptionPlan, inner: dict, window: int) -> list:
+    return list(pieces.ordered([functools.partial(_answer, plan, piece, inner) for piece in plan.pieces], window))
+
+
+async def atranscribe(plan: transcription.TranscriptionPlan, inner: dict, window: int) -> list:
+    pieces_ = [functools.partial(_aanswer, plan, piece, inner) for piece in plan.pieces]
+    return [answer async for answer in pieces.aordered(pieces_, window)]
+
+
+def transcription_result(plan: transcription.TranscriptionPlan, responses: list, plain_text: bool) -> Any:
+    """One answer from the pieces' answers: the texts joined, usage and cost summed. ``plain_text``:
+    the proxy's route returns a starlette Response unchanged (docs/litellm-internals.md, "Audio
+    routes"), the way to give an OpenAI client the plain-text body it asked for."""
+    text = transcription.join_texts([transcription.text_of(r, plan.model) for r in responses])
+    if plain_text:
+        from starlette.responses import PlainTextResponse
+
+        return PlainTextResponse(text)
+    result = TranscriptionResponse(text=text)
+    usages = [r.usage for r in responses if getattr(r, "usage", None) is not None]
+    prompt = sum(u.prompt_tokens for u in usages)
+    output = sum(u.completion_tokens for u in usages)
+    audio_tokens = sum(getattr(u.prompt_tokens_details, "audio_tokens", None) or 0 for u in usages)
+    result.usage = TranscriptionUsageTokensObject(
+        type="tokens", input_tokens=prompt, output_tokens=output, total_tokens=prompt + output,
+        input_token_details={"audio_tokens": audio_tokens, "text_tokens": prompt - audio_tokens},
+    )
+    seconds = sum(getattr(u, "seconds", 0) or 0 for u in usages)
+    costs = [r._hidden_params.get("response_cost") for r in responses]
+    result._hidden_params = {
+        "custom_llm_provider": models.PROVIDER, "model": plan.model,
+        "response_cost": None if None in costs else sum(costs),
+        "audio_seconds": seconds, "audio_transcription_duration": seconds, "pieces": len(responses),
+    }
+    return result

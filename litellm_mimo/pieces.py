@@ -1,0 +1,104 @@
+"""Long audio as pieces sent to MiMo concurrently and handed on in order.
+
+Speech over ~2,500 characters and transcription over MiMo's 10 MB go to MiMo as several requests
+(``speech.py``, ``transcription.py``). Here they run at most ``window`` at a time, in a sliding
+window: piece i + window starts once piece i has been handed on. So the first piece's audio is
+ready after about one piece's time, at most ``window`` pieces are held in memory, and the order
+never changes. Each piece yields its items (audio bytes as they arrive, or one answer).
+
+One failing piece fails the whole call at once, named in the error; pieces not yet started never
+start. Async pieces are tasks on the running event loop and the others are cancelled. Sync pieces
+run in a thread pool, not an event loop of their own: a sync call made inside a running loop (a
+notebook, an async app) must still work, and threads already running a piece are left to finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+_END = object()
+
+
+@dataclass(frozen=True)
+class _Failed:
+    error: BaseException
+    piece: int
+
+
+def named(error: BaseException, piece: int, count: int) -> BaseException:
+    """The error of one piece, saying which one it was (when there are several)."""
+    if count > 1 and isinstance(getattr(error, "message", None), str):
+        error.message = f"Piece {piece + 1} of {count} failed: {error.message}"
+        error.args = (error.message,)
+    return error
+
+
+def ordered(pieces: Sequence[Callable[[], Iterator]], window: int) -> Iterator:
+    """Every item of every piece, pieces in order; at most ``window`` pieces run or wait at once."""
+    pool = ThreadPoolExecutor(max_workers=window, thread_name_prefix="litellm-mimo-piece")
+    queues: dict[int, queue.Queue] = {}
+
+    def pump(i: int) -> None:
+        try:
+            for item in pieces[i]():
+                queues[i].put(item)
+            queues[i].put(_END)
+        except Exception as exc:  # handed to the consumer, which raises it
+            for waiting in list(queues.values()):
+                waiting.put(_Failed(exc, i))
+
+    def start(i: int) -> None:
+        if i < len(pieces):
+            queues[i] = queue.Queue()
+            pool.submit(pump, i)
+
+    try:
+        for i in range(window):
+            start(i)
+        for i in range(len(pieces)):
+            while (item := queues[i].get()) is not _END:
+                if isinstance(item, _Failed):
+                    raise named(item.error, item.piece, len(pieces))
+                yield item
+            del queues[i]
+            start(i + window)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+async def aordered(pieces: Sequence[Callable[[], AsyncIterator]], window: int) -> AsyncIterator:
+    """``ordered``'s mirror image, with tasks on the running loop."""
+    queues: dict[int, asyncio.Queue] = {}
+    tasks: dict[int, asyncio.Task] = {}
+
+    async def pump(i: int) -> None:
+        try:
+            async for item in pieces[i]():
+                queues[i].put_nowait(item)
+            queues[i].put_nowait(_END)
+        except Exception as exc:
+            for waiting in list(queues.values()):
+                waiting.put_nowait(_Failed(exc, i))
+
+    def start(i: int) -> None:
+        if i < len(pieces):
+            queues[i] = asyncio.Queue()
+            tasks[i] = asyncio.create_task(pump(i))
+
+    try:
+        for i in range(window):
+            start(i)
+        for i in range(len(pieces)):
+            while (item := await queues[i].get()) is not _END:
+                if isinstance(item, _Failed):
+                    raise named(item.error, item.piece, len(pieces))
+                yield item
+            del queues[i], tasks[i]
+            start(i + window)
+    finally:
+        for task in tasks.values():
+            task.cancel()
