@@ -22,7 +22,7 @@ REASONING_EFFORTS = ("none", "low", "medium", "high")
 # LiteLLM hands these to the provider inside optional_params, but they are the package's options,
 # not MiMo's: provider.py applies them (headers, retries, the structured-output bridge); they are
 # never sent in the body.
-PACKAGE_OPTIONS = ("extra_headers", "max_retries", "structured_outputs",
+PACKAGE_OPTIONS = ("extra_headers", "max_retries", "structured_outputs", "region",
                    # audio settings a deployment may carry, which its chat calls receive too
                    "max_speech_chars", "max_transcription_mb", "audio_concurrency", "piece_retries")
 
@@ -37,6 +37,8 @@ def build_request(model: str, messages: list,
     - ``max_tokens`` is sent as ``max_completion_tokens``, MiMo's documented name (LiteLLM
       folds ``max_completion_tokens`` into ``max_tokens`` for OpenAI-like providers);
     - ``extra_body`` is merged into the top level, as the OpenAI SDK does;
+    - ``web_search_options`` (OpenAI's web search) becomes MiMo's ``web_search`` tool;
+    - an ``image_url`` part given as a plain string is sent as ``{"url": ...}``;
     - the model id is sent in lowercase, unless ``upstream_model`` (per call or per proxy
       deployment) overrides it; a retired model is refused, or sent as its successor on request
       (``models.upstream_id``);
@@ -48,6 +50,8 @@ def build_request(model: str, messages: list,
     """
     params = {k: v for k, v in optional_params.items() if k not in PACKAGE_OPTIONS}
     extra_body = params.pop("extra_body", None) or {}
+    if params.get("web_search_options") is not None:
+        params["tools"] = [*(params.get("tools") or []), web_search_tool(params.pop("web_search_options"), model)]
     upstream = params.pop("upstream_model", None) or models.upstream_id(model)
     _apply_reasoning_effort(params, model)
     if "max_tokens" in params and "max_completion_tokens" not in params:
@@ -82,15 +86,58 @@ def _apply_reasoning_effort(params: dict, model: str) -> None:
         params["thinking"] = {"type": "disabled"}
 
 
+# search_context_size -> the number of results MiMo's web_search tool returns (its `limit`, 1-50
+# in the reported range); OpenAI leaves the sizes' meaning to the provider.
+SEARCH_LIMITS = {"low": 5, "medium": 10, "high": 20}
+
+
+def web_search_tool(options: Any, model: str) -> dict:
+    """OpenAI's ``web_search_options`` as MiMo's native ``{"type": "web_search"}`` tool
+    (docs/mimo-api.md, "Chat request"): ``search_context_size`` as its result ``limit``;
+    ``user_location``'s approximate place as MiMo's flat ``{"type": "approximate", "country",
+    "region", "city"}``, every field of the place kept (``timezone`` too, which MiMo's example
+    does not show)."""
+    if not isinstance(options, Mapping) or set(options) - {"search_context_size", "user_location"}:
+        raise errors.bad_request(f"web_search_options={options!r}: MiMo's search takes search_context_size "
+                                 f"({', '.join(SEARCH_LIMITS)}) and user_location only.", model=model)
+    tool: dict = {"type": "web_search"}
+    size = options.get("search_context_size")
+    if size is not None:
+        if size not in SEARCH_LIMITS:
+            raise errors.bad_request(f"search_context_size={size!r}: use one of {', '.join(SEARCH_LIMITS)}.",
+                                     model=model)
+        tool["limit"] = SEARCH_LIMITS[size]
+    location = options.get("user_location")
+    if location:
+        place = location.get("approximate") if isinstance(location, Mapping) else None
+        if not isinstance(place, Mapping) or location.get("type", "approximate") != "approximate" \
+                or set(location) - {"type", "approximate"}:
+            raise errors.bad_request(f"user_location={location!r}: give {{'type': 'approximate', 'approximate': "
+                                     "{'country': ..., 'region': ..., 'city': ..., 'timezone': ...}}.", model=model)
+        tool["user_location"] = {"type": "approximate", **place}
+    return tool
+
+
 def message_to_dict(message: Any) -> dict:
-    """A history message as MiMo wants it. Dicts pass unchanged (``reasoning_content`` on an
-    assistant turn must reach MiMo exactly: the replay rule in docs/mimo-api.md); LiteLLM
-    ``Message`` objects lose only the ``None`` fields and LiteLLM's own bookkeeping."""
+    """A history message as MiMo wants it. Dicts pass unchanged but for ``image_url`` parts given
+    as a plain string, which LiteLLM accepts and MiMo wants as ``{"url": ...}``
+    (``reasoning_content`` on an assistant turn must reach MiMo exactly: the replay rule in
+    docs/mimo-api.md); LiteLLM ``Message`` objects lose only the ``None`` fields and LiteLLM's
+    own bookkeeping."""
     if isinstance(message, Mapping):
-        return dict(message)
-    data = message.model_dump(exclude_none=True) if hasattr(message, "model_dump") else dict(message)
-    data.pop("provider_specific_fields", None)
+        data = dict(message)
+    else:
+        data = message.model_dump(exclude_none=True) if hasattr(message, "model_dump") else dict(message)
+        data.pop("provider_specific_fields", None)
+    content = data.get("content")
+    if isinstance(content, list) and any(_plain_image_url(part) for part in content):
+        data["content"] = [{**part, "image_url": {"url": part["image_url"]}} if _plain_image_url(part) else part
+                           for part in content]
     return data
+
+
+def _plain_image_url(part: object) -> bool:
+    return isinstance(part, Mapping) and part.get("type") == "image_url" and isinstance(part.get("image_url"), str)
 
 
 def _normalise_audio(audio: Any) -> Any:

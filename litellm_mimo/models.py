@@ -48,8 +48,8 @@ class MiMoModel:
     audio_second_price: float | None = None  # USD per second of audio (MiMo's usage.seconds)
     reasoning: bool = False
     tools: bool = False
-    vision: bool = False
-    audio_input: bool = False
+    vision: bool | None = False  # None: not known (nothing is refused for it)
+    audio_input: bool | None = False
     prompt_caching: bool = False
     web_search: bool = False
     launched: date | None = None  # None: Xiaomi gave no date we know of
@@ -109,7 +109,8 @@ CATALOGUE: dict[str, MiMoModel] = {
     for m in (
         MiMoModel("mimo-v2.6-pro", **_V26, **_PRO),
         MiMoModel("mimo-v2.6-flash", **_V26, **_FLASH),
-        MiMoModel("mimo-v2.6-pro-ultraspeed", **_V26),  # "1M / 128K", priced by contract: no price here
+        # "1M / 128K", priced by contract (no price here); its vision and audio input were not probed.
+        MiMoModel("mimo-v2.6-pro-ultraspeed", **{**_V26, "vision": None, "audio_input": None}),
         MiMoModel("mimo-v2.5-pro", **_CHAT, **_PRO, **_V25_RETIRES, successor="mimo-v2.6-pro"),
         MiMoModel("mimo-v2.5", **_CHAT, **_FLASH, vision=True, audio_input=True, **_V25_RETIRES,
                   successor="mimo-v2.6-flash"),
@@ -244,6 +245,13 @@ def check_request(model_id: str, body: Mapping) -> str | None:
         if limit and isinstance(value, int) and not 1 <= value <= limit:
             return f"{name}={value} is out of range for {model_id}: MiMo accepts 1 to {limit}."
     messages = body.get("messages") or []
+    for kind, needs, able in (("image_url", "vision", model.vision), ("video_url", "vision", model.vision),
+                              ("input_audio", "audio input", model.audio_input)):
+        if able is False and model.catalogued and any(_has_part(m, kind) for m in messages):
+            capable = [m.id for m in list_models() if m.mode == "chat" and
+                       (m.vision if needs == "vision" else m.audio_input)]
+            return (f"{model_id} takes no {kind} parts (no {needs}): use one of {', '.join(capable)}, or send "
+                    f"text only.")
     if model.mode == "audio_speech" and not any(_role(m) == "assistant" for m in messages) \
             and not (body.get("audio") or {}).get("optimize_text_preview"):
         return (f"{model_id} is a text-to-speech model: it speaks the text of an assistant message, and this "
@@ -258,10 +266,14 @@ def _role(message: object) -> object:
     return message.get("role") if isinstance(message, Mapping) else getattr(message, "role", None)
 
 
-def _has_input_audio(message: object) -> bool:
+def _has_part(message: object, kind: str) -> bool:
     content = message.get("content") if isinstance(message, Mapping) else getattr(message, "content", None)
-    return _role(message) == "user" and isinstance(content, list) and any(
-        isinstance(part, Mapping) and part.get("type") == "input_audio" for part in content)
+    return isinstance(content, list) and any(isinstance(part, Mapping) and part.get("type") == kind
+                                             for part in content)
+
+
+def _has_input_audio(message: object) -> bool:
+    return _role(message) == "user" and _has_part(message, "input_audio")
 
 
 def models_of_mode(mode: str) -> list[str]:

@@ -12,46 +12,17 @@ import asyncio
 import copy
 import itertools
 import json
-import os
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
 import httpx
-import litellm
 from litellm.llms.custom_llm import CustomLLM
 
-from . import bodies, chat, errors, models, retries, structured
+from . import bodies, chat, credentials, errors, models, retries, structured
 
-DEFAULT_API_BASE = "https://api.xiaomimimo.com/v1"
-API_KEY_ENV = ("XIAOMI_API_KEY", "XIAOMI_MIMO_API_KEY")  # the second is LiteLLM's built-in provider's name
-API_BASE_ENV = "XIAOMI_API_BASE"
 DEFAULT_TIMEOUT = 600.0
-
-
-def find_api_key(api_key: str | None = None) -> str | None:
-    """The key given, else the first variable of ``API_KEY_ENV`` that is set. A proxy config's
-    ``os.environ/NAME`` that LiteLLM has not resolved yet is read here."""
-    if isinstance(api_key, str) and api_key.startswith("os.environ/"):
-        api_key = os.environ.get(api_key[len("os.environ/"):])
-    return api_key or next((os.environ[name] for name in API_KEY_ENV if os.environ.get(name)), None)
-
-
-def resolve_api_key(api_key: str | None, model: str) -> str:
-    key = find_api_key(api_key)
-    if not key:
-        raise litellm.AuthenticationError(
-            message="No MiMo API key: pass api_key=... or set XIAOMI_API_KEY "
-            "(XIAOMI_MIMO_API_KEY is read too).",
-            llm_provider=errors.PROVIDER,
-            model=model,
-        )
-    return key
-
-
-def resolve_api_base(api_base: str | None) -> str:
-    return (api_base or os.environ.get(API_BASE_ENV) or DEFAULT_API_BASE).rstrip("/")
 
 
 def _timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
@@ -109,8 +80,8 @@ class Call:
         self.repaired, self.earlier_usage = 0, None  # a structured-output repair's count, and what came before
         # A speech's or transcription's pieces carry their retries as piece_retries (routing.py).
         self.max_retries = _max_retries(optional_params.get("piece_retries", optional_params.get("max_retries")), model)
-        self.api_key = resolve_api_key(api_key, model)
-        self.url = resolve_api_base(api_base) + "/chat/completions"
+        self.api_key = credentials.api_key(api_key, model)
+        self.url = credentials.api_base(api_base, optional_params.get("region"), self.api_key, model) + "/chat/completions"
         given = {**(headers or {}), **(optional_params.get("extra_headers") or {})}
         self.headers = {**{k: v for k, v in given.items() if k.lower() not in _AUTH_HEADERS},
                         "Authorization": f"Bearer {self.api_key}", "Content-Type": "application/json"}

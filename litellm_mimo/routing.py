@@ -17,10 +17,10 @@ from typing import Any
 
 import litellm
 
-from . import audio_calls, discovery, errors, limits, models, provider, speech, transcription
+from . import audio_calls, credentials, discovery, errors, limits, models, speech, transcription
 
 # Arguments of the outer call that the inner chat calls inherit.
-_INHERITED = ("api_key", "api_base", "timeout", "metadata", "litellm_metadata", "proxy_server_request",
+_INHERITED = ("api_key", "api_base", "region", "timeout", "metadata", "litellm_metadata", "proxy_server_request",
               "tags", "litellm_trace_id", "litellm_session_id", "model_info")
 
 
@@ -220,8 +220,12 @@ def served_ids(litellm_params: Any = None) -> list[str]:
     background fetch (retired ids never)."""
     ids = [m.id for m in models.list_models()]
     params = litellm_params.model_dump() if hasattr(litellm_params, "model_dump") else dict(litellm_params or {})
-    api_key = provider.find_api_key(params.get("api_key"))
+    api_key = credentials.find_api_key(params.get("api_key"))
+    try:
+        api_base = credentials.api_base(params.get("api_base"), params.get("region"), api_key, models.PROVIDER)
+    except litellm.BadRequestError:  # a Token Plan key without its host: nothing to ask
+        return ids
     if api_key:
-        listed = discovery.discovery.listed(provider.resolve_api_base(params.get("api_base")), api_key)
+        listed = discovery.discovery.listed(api_base, api_key)
         ids += [i for i in listed if i not in ids and not models.lookup(i).retired()]
     return ids

@@ -3,6 +3,7 @@ table of the ways MiMo fails. Test modules import helpers from here, never from 
 
 import json
 import os
+import re
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no internet: never fetch the price map
 # The catalogue decides retirement by date: tests (and the proxies they start) live on one fixed
@@ -16,6 +17,7 @@ from types import SimpleNamespace
 import litellm
 import pytest
 import vcr
+import yaml
 from hypothesis import settings
 
 # CI explores the same examples every run (a failure there is reproducible); locally, new ones.
@@ -24,6 +26,7 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 import litellm_mimo
+from litellm_mimo import credentials
 from tests.proxy import ROOT, SHIPPED_CONFIG, Proxy, derived_config, free_port  # noqa: F401 (free_port: shared)
 from tests.standin import StandIn
 
@@ -33,6 +36,12 @@ KEY = "sk-" + "sharedstandinsecret" * 2  # the MiMo key the test proxies hold: i
 TIMEOUT = 1.5  # seconds of MiMo silence before a test proxy gives up; the stand-in's "timeout" fault waits 5
 # The test proxy's limits on one request (litellm_mimo/limits.py), low enough to test both sides.
 SPEECH_LIMIT, ASR_LIMIT_MB = 3000, 2
+TOKEN_PLAN_KEY = "tp-" + "sgpstandinsecret" * 2  # answered only on the stand-in's sgp "host"
+
+
+def token_plan_url(mimo) -> str:
+    """XIAOMI_TOKEN_PLAN_URL pointing each region's Token Plan host at the stand-in."""
+    return mimo.url.removesuffix("/v1") + "/{region}/v1"
 REAL_API_BASE = "https://api.xiaomimimo.com/v1"
 # How cassettes are made: unset = replay only ("none"); "standin" = record against the local
 # stand-in; "real" = record against the real API with XIAOMI_API_KEY (tests/README.md).
@@ -72,6 +81,15 @@ FAULTS = {f.name: f for f in (
     Fault("noaudio", litellm.APIError, 502, "carried no audio", ("speech",)),
     Fault("badaudio", litellm.APIError, 502, "not valid base64", ("speech",)),
 )}
+
+
+README_BLOCK = re.compile(r"<!-- (readme: [\w-]+|test-command) -->\n```(\w+)\n(.*?)```", re.S)
+
+
+def readme_blocks(kind: str | None = None) -> list[tuple[str, str, str]]:
+    """The README's code blocks, as (marker, language, code), of one marker or all."""
+    found = [m.groups() for m in README_BLOCK.finditer((ROOT / "README.md").read_text())]
+    return [b for b in found if kind is None or b[0] == kind]
 
 
 def assert_openai_error(response, status: int, words: str) -> dict:
@@ -195,7 +213,7 @@ def _proxy_session(_mimo_session, tmp_path_factory):
     calls = tmp_path_factory.mktemp("proxy") / "calls.jsonl"
     config = derived_config(
         extra_settings={"callbacks": ["tests.proxy_callback.recorder"], "request_timeout": TIMEOUT},
-        router_settings={"num_retries": 0, "disable_cooldowns": True},
+        router_settings={"num_retries": 0},  # LiteLLM's cooldowns stay on: what users run
     )
     config["model_list"] += [
         # A deployment whose upstream id differs from its name (clients that need `[1m]` stripped).
@@ -204,6 +222,12 @@ def _proxy_session(_mimo_session, tmp_path_factory):
         # TTS with its own, higher limit on the text of one request.
         {"model_name": "tts-long-texts", "litellm_params": {
             "model": "xiaomi/mimo-v2.5-tts", "max_speech_chars": SPEECH_LIMIT * 4, "api_key": "os.environ/XIAOMI_API_KEY"}},
+        # A Token Plan key on the pay-as-you-go host (refused before sending).
+        {"model_name": "tp-on-the-default-host", "litellm_params": {
+            "model": "xiaomi/mimo-v2.6-flash", "api_key": TOKEN_PLAN_KEY, "api_base": credentials.DEFAULT_API_BASE}},
+        # The README's Token Plan deployments as written (chat, and speech whose inner calls must
+        # inherit the region), their key in MIMO_TP_KEY below. The stand-in plays the sgp host.
+        *(d for _, _, code in readme_blocks("readme: deployments") for d in yaml.safe_load(code)),
         # ASR at a contract price, given where LiteLLM users give prices: the deployment's model_info.
         {"model_name": "asr-contract", "model_info": {"input_cost_per_second": 0.01},
          "litellm_params": {"model": "xiaomi/mimo-v2.5-asr", "api_key": "os.environ/XIAOMI_API_KEY"}},
@@ -211,7 +235,8 @@ def _proxy_session(_mimo_session, tmp_path_factory):
     env = {"PYTHONPATH": str(ROOT), "PROXY_CALLBACK_LOG": str(calls), "XIAOMI_MODELS": "mimo-v2.7-pro[1m]",
            "XIAOMI_API_KEY": KEY, "XIAOMI_MAX_SPEECH_CHARS": str(SPEECH_LIMIT),
            "XIAOMI_MAX_TRANSCRIPTION_MB": str(ASR_LIMIT_MB),
-           "XIAOMI_AUDIO_PIECE_RETRIES": "0"}  # a fault reaches the client as it is (the fault matrix)
+           "XIAOMI_AUDIO_PIECE_RETRIES": "0",  # a fault reaches the client as it is (the fault matrix)
+           "XIAOMI_TOKEN_PLAN_URL": token_plan_url(_mimo_session), "MIMO_TP_KEY": TOKEN_PLAN_KEY}
     with Proxy(_mimo_session.url, config=config, env=env) as proxy:
         proxy.calls = calls
         yield proxy
@@ -220,8 +245,9 @@ def _proxy_session(_mimo_session, tmp_path_factory):
 @pytest.fixture
 def proxy(_proxy_session, mimo):
     """The proxy most tests use (one per run): the shipped config plus test deployments, no
-    retries (the Router's nor a piece's), no cooldowns, a short timeout, low limits on one
-    request, a callback logging each call to ``proxy.calls``."""
+    retries (the Router's nor a piece's), a short timeout, low limits on one request, a callback
+    logging each call to ``proxy.calls``. LiteLLM's cooldowns are on: a test must not make MiMo
+    answer 401 or 404 for a bare model id (the `xiaomi/*` wildcard is never cooled down)."""
     _proxy_session.calls.write_text("")
     return _proxy_session
 

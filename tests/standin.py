@@ -167,9 +167,9 @@ class StandIn:
         self.listed_models: list[str] = sorted(CHAT_MODELS - {"mimo-v2.6-pro[1m]"} | TTS_MODELS | ASR_MODELS)
         self.models_path = "/v1/models"
         self.models_delay = 0.0
-        self.list_requests: list[dict] = []  # the GETs of the model list (chat requests are in `requests`)
+        self.list_requests: list[dict] = []  # every GET, with the status it got (chat requests are in `requests`)
         # The next chat answers, in order, instead of the usual echo: {"content": "..."} or
-        # {"tool_calls": [(name, arguments)]}. MiMo's JSON mode with nothing scripted answers
+        # {"tool_calls": [(name, arguments)]}, with {"fields": {...}} added to the message. MiMo's JSON mode with nothing scripted answers
         # {"echo": <text>}; `json_schema` is refused (the documented reading of a disputed fact).
         self.scripted: list[dict] = []
         self.json_schema_supported = False
@@ -181,6 +181,9 @@ class StandIn:
         self.faults_by_text: dict[str, list[str]] = {}
         self.tts_deltas = 1
         self.active = self.max_active = 0
+        # Token Plan: a tp- key answers only under its region's path (/sgp/v1/...: the tests point
+        # XIAOMI_TOKEN_PLAN_URL at http://127.0.0.1:<port>/{region}/v1), 401 anywhere else.
+        self.token_plan_region = "sgp"
         self._lock = threading.Lock()
         self.server = _Server(("127.0.0.1", port), _Handler)
         self.server.daemon_threads = True
@@ -289,16 +292,33 @@ class _Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization", "")
         return auth[len("Bearer "):] if auth.startswith("Bearer ") else None
 
+    def _route(self) -> tuple[str, str | None]:
+        """The path without a Token Plan region's prefix, and that region."""
+        path = self.path.rstrip("/")
+        head, _, rest = path.lstrip("/").partition("/")
+        return ("/" + rest, head) if head in ("cn", "sgp", "ams") else (path, None)
+
+    def _key_refused(self, region: str | None) -> bool:
+        key = self._key()
+        if not key or key == INVALID_KEY:
+            return True
+        # mimo-api.md: a tp- key works only on its own region's host (what other keys get there is not documented).
+        return key.startswith("tp-") and region != self.server.standin.token_plan_region
+
     # --- routes -------------------------------------------------------------------------
     def do_GET(self) -> None:
         standin = self.server.standin
-        if self.path.rstrip("/") == standin.models_path:
-            with standin._lock:
-                standin.list_requests.append({"path": self.path, "time": time.monotonic()})
-            time.sleep(standin.models_delay)
-            return self._send(200, {"object": "list", "data": [{"id": i, "object": "model", "owned_by": "xiaomi"}
-                                                               for i in standin.listed_models]})
-        self._send(404, HTML_404)
+        path, region = self._route()
+        status = 404 if path != standin.models_path else 401 if self._key_refused(region) else 200
+        with standin._lock:
+            standin.list_requests.append({"path": self.path, "status": status, "time": time.monotonic()})
+        if status == 401:
+            return self._send(401, {"error": {"message": "Invalid API Key", "code": "401", "type": "invalid_key"}})
+        if status == 404:
+            return self._send(404, HTML_404)
+        time.sleep(standin.models_delay)
+        self._send(200, {"object": "list", "data": [{"id": i, "object": "model", "owned_by": "xiaomi"}
+                                                    for i in standin.listed_models]})
 
     def do_POST(self) -> None:
         standin = self.server.standin
@@ -314,7 +334,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _post(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length)
-        if self.path.rstrip("/") != "/v1/chat/completions":
+        path, region = self._route()
+        if path != "/v1/chat/completions":
             return self._send(404, HTML_404)
         try:
             body = json.loads(raw)
@@ -324,8 +345,7 @@ class _Handler(BaseHTTPRequestHandler):
             {"path": self.path, "body": body, "fault": self.headers.get("X-Standin-Fault", ""),
              "peer": self.client_address, "time": time.monotonic(),
              "headers": {k.lower(): v for k, v in self.headers.items() if k.lower() not in ("authorization", "api-key")}})
-        key = self._key()
-        if not key or key == INVALID_KEY:
+        if self._key_refused(region):
             return self._send(401, json.dumps({"error": {"message": "Invalid API Key", "param": "Please provide valid API Key",
                                                          "code": "401", "type": "invalid_key"}}, indent=2))
         if fault == "reset":  # MiMo unreachable mid-way: the connection closes with no answer
@@ -383,6 +403,7 @@ class _Handler(BaseHTTPRequestHandler):
                                       "function": {"name": name, "arguments": arguments}}
                                      for name, arguments in script.get("tool_calls", [])] or None
             finish = "tool_calls" if message["tool_calls"] else "stop"
+            message.update(script.get("fields", {}))
         elif tools and last.get("role") == "user":
             calls = []
             for i, tool in enumerate(tools[:2]):  # parallel calls occur

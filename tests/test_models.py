@@ -355,13 +355,14 @@ def test_preflight_lets_the_limit_itself_through(mimo):
 # --- the README's table -------------------------------------------------------------------
 
 
-def _num(value):
-    return "—" if value is None else f"{value:,}"
+def _size(value):
+    """1,048,576 as 1M, 131,072 as 128K; unknown as —."""
+    if value is None:
+        return "—"
+    return f"{value // 2**20}M" if value % 2**20 == 0 else f"{value // 2**10}K" if value % 2**10 == 0 else f"{value:,}"
 
 
 def _prices(m: models.MiMoModel) -> str:
-    if m.retired():
-        return "—"
     if m.audio_second_price is not None:
         return f"{m.audio_second_price * 3600:g} per audio hour (reported)"
     if not m.priced:
@@ -380,12 +381,15 @@ def _status(m: models.MiMoModel) -> str:
 
 
 def model_table() -> str:
-    rows = ["| model | mode | context | max output | USD: input / cached / output per 1M tokens | status |",
-            "|---|---|---|---|---|---|"]
+    rows = ["| model | mode | context / max output | USD per 1M tokens: input / cached / output | status |",
+            "|---|---|---|---|---|"]
     modes = ["chat", "audio_speech", "audio_transcription"]
     for m in sorted(models.CATALOGUE.values(), key=lambda m: (m.retired(), modes.index(m.mode), m.id)):
-        context, output = ("—", "—") if m.retired() else (_num(m.max_input_tokens), _num(m.max_output_tokens))
-        rows.append(f"| `{m.id}` | {m.mode} | {context} | {output} | {_prices(m)} | {_status(m)} |")
+        if m.retired():
+            rows.append(f"| `{m.id}` | {m.mode} | | | {_status(m)} |")
+        else:
+            sizes = f"{_size(m.max_input_tokens)} / {_size(m.max_output_tokens)}"
+            rows.append(f"| `{m.id}` | {m.mode} | {sizes} | {_prices(m)} | {_status(m)} |")
     return "\n".join(rows)
 
 

@@ -11,17 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, readme_blocks as blocks
 from tests.proxy import free_port
 from tests.standin import StandIn
 
-BLOCK = re.compile(r"<!-- (readme: [\w-]+|test-command) -->\n```(\w+)\n(.*?)```", re.S)
-KINDS = {"readme: tryout", "readme: against-tryout", "readme: in-code", "readme: needs-key", "test-command"}
-
-
-def blocks(kind: str | None = None) -> list[tuple[str, str, str]]:
-    found = [(m.group(1), m.group(2), m.group(3)) for m in BLOCK.finditer((ROOT / "README.md").read_text())]
-    return [b for b in found if kind is None or b[0] == kind]
+KINDS = {"readme: tryout", "readme: against-tryout", "readme: in-code", "readme: needs-key", "test-command",
+         "readme: deployments"}  # the deployments are served by the tests' proxy (conftest)
 
 
 def test_every_code_block_runs_here_or_says_it_needs_a_key():
