@@ -90,9 +90,10 @@ def _piece(plan: speech.SpeechPlan, text: str, inner: dict, costs: list) -> Iter
         yield speech.audio_from_response(response, plan.model)
         return
     samples = speech.PcmStream(plan.model)
-    for chunk in litellm.completion(**kwargs):
-        yield samples.feed(chunk)
-        _note_cost(plan, chunk, costs)
+    with litellm.completion(**kwargs) as stream:  # a piece stopped mid-way closes MiMo's stream
+        for chunk in stream:
+            yield samples.feed(chunk)
+            _note_cost(plan, chunk, costs)
     samples.close()
 
 
@@ -104,9 +105,10 @@ async def _apiece(plan: speech.SpeechPlan, text: str, inner: dict, costs: list) 
         yield speech.audio_from_response(response, plan.model)
         return
     samples = speech.PcmStream(plan.model)
-    async for chunk in await litellm.acompletion(**kwargs):
-        yield samples.feed(chunk)
-        _note_cost(plan, chunk, costs)
+    async with await litellm.acompletion(**kwargs) as stream:
+        async for chunk in stream:
+            yield samples.feed(chunk)
+            _note_cost(plan, chunk, costs)
     samples.close()
 
 

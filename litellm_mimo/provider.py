@@ -212,6 +212,8 @@ def _chunks(call: Call, response: httpx.Response) -> Iterator:
         except httpx.HTTPError as exc:
             raise call.transport_error(exc) from None
         yield from translator.close()
+    except Exception as exc:  # the proxy's error event takes its "type" from the exception
+        raise errors.with_openai_type(exc)
     finally:
         response.close()
 
@@ -228,6 +230,8 @@ async def _achunks(call: Call, response: httpx.Response) -> AsyncIterator:
             raise call.transport_error(exc) from None
         for chunk in translator.close():
             yield chunk
+    except Exception as exc:
+        raise errors.with_openai_type(exc)
     finally:
         await response.aclose()
 
@@ -273,8 +277,12 @@ class MiMoProvider(CustomLLM):
         # LiteLLM wraps whatever this returns without awaiting it (docs/litellm-internals.md,
         # "Custom providers"), so it is an async generator: the request goes out on the first step.
         call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj, litellm_params)
-        async for chunk in _achunks(call, await _asend(self.clients.async_(client), call)):
-            yield chunk
+        chunks = _achunks(call, await _asend(self.clients.async_(client), call))
+        try:
+            async for chunk in chunks:
+                yield chunk
+        finally:  # closing this generator (the caller's aclose()) does not close the one it iterates
+            await chunks.aclose()
 
 
 handler = MiMoProvider()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import litellm
@@ -147,6 +147,26 @@ async def no_embeddings_async(arguments: dict) -> None:
 PASSTHROUGH_PARAMS = ("thinking", "reasoning_effort", "user")
 
 
+# The package's settings that a proxy deployment (its litellm_params) or the proxy's environment
+# chooses, never a client: LiteLLM's Router lets a request body's keys override the deployment's
+# litellm_params, so a client could lift a limit, multiply retries, pick another MiMo model, or send
+# the deployment's key to another region's host (a 401 that cools the deployment down for all).
+DEPLOYMENT_SETTINGS = ("region", "upstream_model", "max_speech_chars", "max_transcription_mb", "audio_concurrency",
+                       "piece_retries")
+
+
+def refuse_client_settings(kwargs: dict) -> None:
+    """A proxy request whose body sets a deployment setting is refused (400) before anything is sent."""
+    request = kwargs.get("proxy_server_request")
+    body = request.get("body") if isinstance(request, Mapping) else None
+    sent = [name for name in DEPLOYMENT_SETTINGS if isinstance(body, Mapping) and name in body]
+    if sent:
+        raise errors.bad_request(
+            f"{', '.join(sent)} {'is a setting' if len(sent) == 1 else 'are settings'} of the proxy's deployment "
+            f"(litellm_params in its config), not of a request: remove {'it' if len(sent) == 1 else 'them'}.",
+            model=str(kwargs.get("model")))
+
+
 def is_mimo_call(args: tuple, kwargs: dict) -> bool:
     model = kwargs.get("model", args[0] if args else None)
     return kwargs.get("custom_llm_provider") == models.PROVIDER or (
@@ -160,6 +180,7 @@ def completion(original: Callable, *args: Any, **kwargs: Any) -> Any:
     way through (docs/litellm-internals.md, "Param gate")."""
     if is_mimo_call(args, kwargs):
         models.ensure_registered()
+        refuse_client_settings(kwargs)
         sent = [p for p in PASSTHROUGH_PARAMS if kwargs.get(p) is not None]
         if sent:
             allowed = list(kwargs.get("allowed_openai_params") or [])
@@ -182,6 +203,7 @@ def _served(name: str, implementation: Callable) -> Callable:
                 return await original(*args, **kwargs)
             models.ensure_registered()
             try:
+                refuse_client_settings(kwargs)
                 return await implementation(_arguments(_signature(name), args, kwargs))
             except Exception as exc:
                 raise errors.with_openai_type(exc) from None
@@ -191,6 +213,7 @@ def _served(name: str, implementation: Callable) -> Callable:
                 return original(*args, **kwargs)
             models.ensure_registered()
             try:
+                refuse_client_settings(kwargs)
                 return implementation(_arguments(_signature(name), args, kwargs))
             except Exception as exc:
                 raise errors.with_openai_type(exc) from None

@@ -270,7 +270,7 @@ def shipped(_shipped_session):
 # Tests that start LiteLLM's proxy, marked so that `-m "not proxy"` is the in-code suite (CI runs it
 # on LiteLLM versions whose [proxy] extra does not install here). Marked by the fixtures they use;
 # a test that starts a proxy itself carries the mark by hand.
-PROXY_FIXTURES = {"proxy", "retrying_proxy", "shipped", "tryout"}
+PROXY_FIXTURES = {"proxy", "retrying_proxy", "shipped", "tryout", "fleet"}
 
 
 def pytest_collection_modifyitems(items):

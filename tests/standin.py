@@ -149,6 +149,20 @@ def text_in_pcm(pcm: bytes) -> str | None:
     return " ".join(texts)
 
 
+def _heard(body: dict) -> str:
+    """The text in the WAV of a speech-recognition request made by ``pcm_for_text`` ("" if none)."""
+    for message in body.get("messages") or []:
+        for part in message.get("content") if isinstance(message.get("content"), list) else []:
+            data = (part.get("input_audio") or {}).get("data", "") if isinstance(part, dict) else ""
+            try:
+                wav = base64.b64decode(data.split(",", 1)[-1], validate=True)
+            except ValueError:
+                continue
+            if wav[:4] == b"RIFF":
+                return text_in_pcm(wav[audiofile.WAV_HEADER_SIZE:]) or ""
+    return ""
+
+
 def wav_bytes(pcm: bytes) -> bytes:
     return audiofile.wav_file(pcm, SAMPLE_RATE)
 
@@ -180,7 +194,10 @@ class StandIn:
         self.delay = 0.0
         self.faults_by_text: dict[str, list[str]] = {}
         self.tts_deltas = 1
+        self.tts_silence = 0  # samples of silence added after a speech's text, for longer audio
         self.active = self.max_active = 0
+        # When (time.monotonic()) a client hung up on a stream before its end: seen at the next write.
+        self.hung_up: list[float] = []
         # Token Plan: a tp- key answers only under its region's path (/sgp/v1/...: the tests point
         # XIAOMI_TOKEN_PLAN_URL at http://127.0.0.1:<port>/{region}/v1), 401 anywhere else.
         self.token_plan_region = "sgp"
@@ -198,8 +215,9 @@ class StandIn:
             self.queued_faults.clear()
             self.scripted.clear()
             self.faults_by_text.clear()
+            self.hung_up.clear()
         self.json_schema_supported = False
-        self.delay, self.tts_deltas, self.active, self.max_active = 0.0, 1, 0, 0
+        self.delay, self.tts_deltas, self.tts_silence, self.active, self.max_active = 0.0, 1, 0, 0, 0
         self.retry_after = "1"
         self.stream_gate, self.gate_released = None, None
         self.models_path, self.models_delay = "/v1/models", 0.0
@@ -225,8 +243,11 @@ class StandIn:
 
     def record(self, entry: dict) -> str:
         """Log a request; return the fault to apply to it (queued first, then one for a marker in
-        its text, then the header's)."""
+        its text, or in the text its audio carries (``pcm_for_text``), then the header's)."""
         text = json.dumps(entry["body"].get("messages"), ensure_ascii=False)
+        if self.faults_by_text and entry["body"].get("model") in ASR_MODELS:
+            entry["heard"] = _heard(entry["body"])
+            text += " " + entry["heard"]
         with self._lock:
             self.requests.append(entry)
             marked = [faults for marker, faults in self.faults_by_text.items() if marker in text and faults]
@@ -341,10 +362,10 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(raw)
         except ValueError:
             return self._send(400, {"error": {"code": "400", "message": "Invalid JSON in request body"}})
-        fault = self.server.standin.record(
-            {"path": self.path, "body": body, "fault": self.headers.get("X-Standin-Fault", ""),
-             "peer": self.client_address, "time": time.monotonic(),
-             "headers": {k.lower(): v for k, v in self.headers.items() if k.lower() not in ("authorization", "api-key")}})
+        self.entry = {"path": self.path, "body": body, "fault": self.headers.get("X-Standin-Fault", ""),
+                      "peer": self.client_address, "time": time.monotonic(),
+                      "headers": {k.lower(): v for k, v in self.headers.items() if k.lower() not in ("authorization", "api-key")}}
+        fault = self.server.standin.record(self.entry)
         if self._key_refused(region):
             return self._send(401, json.dumps({"error": {"message": "Invalid API Key", "param": "Please provide valid API Key",
                                                          "code": "401", "type": "invalid_key"}}, indent=2))
@@ -461,7 +482,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return param_error("voice sample is larger than 10MB")
         fmt = audio.get("format", "wav")
         text = _text_of(spoken[-1].get("content")) if spoken else instructions
-        pcm = pcm_for_text(text)
+        pcm = pcm_for_text(text) + b"\x00\x00" * self.server.standin.tts_silence
         if fmt == "wav":
             data = wav_bytes(pcm)
         elif fmt in ("pcm", "pcm16"):
@@ -523,7 +544,7 @@ class _Handler(BaseHTTPRequestHandler):
         if status != 200:
             return self._send(status, result)
         message, finish, usage = result
-        self.server.standin.requests[-1]["usage"] = usage  # what MiMo counted, for the tests
+        self.entry["usage"] = usage  # what MiMo counted, for the tests
         if fault == "noaudio" and message.get("audio"):
             message = {**message, "audio": None}
         if fault == "badaudio" and message.get("audio"):
@@ -583,6 +604,14 @@ class _Handler(BaseHTTPRequestHandler):
                                                                       "type": "server_error"}}) + "\n\n"]
         if fault == "cut":
             events = events[: content_start + 1]
+        try:
+            self._write_events(events, fault, content_start)
+        except ConnectionError:
+            with self.server.standin._lock:
+                self.server.standin.hung_up.append(time.monotonic())
+            self.close_connection = True
+
+    def _write_events(self, events: list[str], fault: str | None, content_start: int) -> None:
         self._start_stream()
         if fault == "keepalive":
             self._chunk(": PROCESSING\n\n")

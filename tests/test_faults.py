@@ -192,6 +192,7 @@ def test_mid_stream_faults_end_the_proxy_stream_with_an_error_event(proxy, mimo,
         events = [line[len("data: "):] for line in response.iter_lines() if line.startswith("data: ")]
     errors = [json.loads(e)["error"] for e in events if e != "[DONE]" and "error" in json.loads(e)]
     assert len(errors) == 1 and words in errors[0]["message"]
+    assert errors[0]["type"] == "internal_server_error"  # OpenAI's type for a 500, as the chat route gives
     assert "Traceback" not in json.dumps(errors) and KEY not in json.dumps(errors)
 
 

@@ -148,3 +148,27 @@ def test_a_chunked_body_over_the_limit_is_a_413(proxy, mimo):
     response = post(proxy, "/v1/chat/completions", content=body(), headers={"Content-Type": "application/json"})
     assert_openai_error(response, 413, "this proxy reads at most")
     assert mimo.requests == []
+
+
+@pytest.mark.parametrize("route,body,name", [
+    ("/v1/audio/speech", {"model": "mimo-v2.5-tts", "input": "Hi.", "max_speech_chars": 10**9}, "max_speech_chars"),
+    ("/v1/audio/speech", {"model": "mimo-v2.5-tts", "input": "Hi.", "audio_concurrency": 100, "piece_retries": 50},
+     "audio_concurrency, piece_retries"),
+    ("/v1/chat/completions", {"model": "mimo-v2.6-pro", "messages": [{"role": "user", "content": "Hi"}],
+                              "region": "cn"}, "region"),
+    ("/v1/chat/completions", {"model": "mimo-v2.6-flash", "messages": [{"role": "user", "content": "Hi"}],
+                              "upstream_model": "mimo-v2.6-pro"}, "upstream_model"),
+])
+def test_a_client_cannot_set_what_the_deployment_decides(proxy, mimo, route, body, name):
+    """LiteLLM's Router lets a body's keys override a deployment's litellm_params."""
+    for _ in range(2):  # a 400, not a cooldown
+        assert_openai_error(post(proxy, route, json=body), 400, f"{name} are settings of the proxy's deployment"
+                            if "," in name else f"{name} is a setting of the proxy's deployment")
+    assert mimo.requests == []
+
+
+def test_a_transcription_form_cannot_lift_its_limit(proxy, mimo):
+    response = post(proxy, "/v1/audio/transcriptions", data={"model": "mimo-v2.5-asr", "max_transcription_mb": "9999"},
+                    files={"file": ("a.wav", wav_of(1000), "audio/wav")})
+    assert_openai_error(response, 400, "max_transcription_mb is a setting of the proxy's deployment")
+    assert mimo.requests == []

@@ -381,15 +381,19 @@ def _status(m: models.MiMoModel) -> str:
 
 
 def model_table() -> str:
+    """The current models as a table, then the retired ones, a line per date."""
     rows = ["| model | mode | context / max output | USD per 1M tokens: input / cached / output | status |",
             "|---|---|---|---|---|"]
     modes = ["chat", "audio_speech", "audio_transcription"]
-    for m in sorted(models.CATALOGUE.values(), key=lambda m: (m.retired(), modes.index(m.mode), m.id)):
-        if m.retired():
-            rows.append(f"| `{m.id}` | {m.mode} | | | {_status(m)} |")
-        else:
-            sizes = f"{_size(m.max_input_tokens)} / {_size(m.max_output_tokens)}"
-            rows.append(f"| `{m.id}` | {m.mode} | {sizes} | {_prices(m)} | {_status(m)} |")
+    for m in sorted((m for m in models.CATALOGUE.values() if not m.retired()), key=lambda m: (modes.index(m.mode), m.id)):
+        sizes = f"{_size(m.max_input_tokens)} / {_size(m.max_output_tokens)}"
+        rows.append(f"| `{m.id}` | {m.mode} | {sizes} | {_prices(m)} | {_status(m)} |")
+    successors: dict = {}
+    for m in sorted((m for m in models.CATALOGUE.values() if m.retired()), key=lambda m: m.id):
+        successors.setdefault(m.retires, {}).setdefault(models.current_successor(m).id, []).append(f"`{m.id}`")
+    rows.append("")
+    rows += [f"- Retired {day}: " + "; ".join(f"{', '.join(old)} → `{new}`" for new, old in sorted(by.items())) + "."
+             for day, by in sorted(successors.items())]
     return "\n".join(rows)
 
 

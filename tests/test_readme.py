@@ -10,13 +10,15 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import ROOT, readme_blocks as blocks
 from tests.proxy import free_port
 from tests.standin import StandIn
 
 KINDS = {"readme: tryout", "readme: against-tryout", "readme: in-code", "readme: needs-key", "test-command",
-         "readme: deployments"}  # the deployments are served by the tests' proxy (conftest)
+         "readme: deployments",  # served by the tests' proxy (conftest)
+         "readme: fleet"}  # proxy_config.fleet.yaml, which tests/test_fleet.py runs
 
 
 def test_every_code_block_runs_here_or_says_it_needs_a_key():
@@ -25,6 +27,11 @@ def test_every_code_block_runs_here_or_says_it_needs_a_key():
     assert {kind for kind, _, _ in blocks()} <= KINDS
     for kind, _, _ in blocks("readme: needs-key"):
         assert "your-mimo-key" in readme
+
+
+def test_the_fleet_config_shown_is_the_one_shipped():
+    (_, _, shown), = blocks("readme: fleet")
+    assert yaml.safe_load(shown) == yaml.safe_load((ROOT / "proxy_config.fleet.yaml").read_text())
 
 
 def run(language: str, code: str, cwd: Path, env: dict, port: int | None = None) -> str:
