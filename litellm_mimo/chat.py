@@ -14,17 +14,17 @@ import litellm
 from litellm.types.utils import ModelResponse, ModelResponseStream, Usage
 from pydantic import ValidationError
 
-from . import errors, models, sse, structured
+from . import errors, limits, models, sse, structured
 
 logger = logging.getLogger("litellm_mimo")
 
 REASONING_EFFORTS = ("none", "low", "medium", "high")
+CALL_FIELDS = {"model", "messages", "stream"}
 # LiteLLM hands these to the provider inside optional_params, but they are the package's options,
 # not MiMo's: provider.py applies them (headers, retries, the structured-output bridge); they are
 # never sent in the body.
 PACKAGE_OPTIONS = ("extra_headers", "max_retries", "structured_outputs", "region",
-                   # audio settings a deployment may carry, which its chat calls receive too
-                   "max_speech_chars", "max_transcription_mb", "audio_concurrency", "piece_retries")
+                   *limits.NAMES)  # audio settings a deployment may carry, which its chat calls receive too
 
 
 def build_request(model: str, messages: list,
@@ -50,6 +50,10 @@ def build_request(model: str, messages: list,
     """
     params = {k: v for k, v in optional_params.items() if k not in PACKAGE_OPTIONS}
     extra_body = params.pop("extra_body", None) or {}
+    overriding = sorted(CALL_FIELDS & set(extra_body))
+    if overriding:  # through the proxy, a model in extra_body would bypass the deployment's
+        raise errors.bad_request(f"extra_body sets {', '.join(overriding)}, which the call itself sets: pass "
+                                 f"{', '.join(f'{name}=' for name in overriding)} instead.", model=model)
     if params.get("web_search_options") is not None:
         params["tools"] = [*(params.get("tools") or []), web_search_tool(params.pop("web_search_options"), model)]
     upstream = params.pop("upstream_model", None) or models.upstream_id(model)

@@ -33,18 +33,26 @@ def list_urls(api_base: str) -> list[str]:
     return urls
 
 
-def fetch(api_base: str, api_key: str, timeout: float = TIMEOUT_SECONDS) -> list[str]:
-    """The ids MiMo lists, or [] when no candidate URL answers with a model list."""
+def probe(api_base: str, api_key: str, timeout: float = TIMEOUT_SECONDS) -> tuple[int | None, list[str]]:
+    """How MiMo's model list answered (200 with a list; else a refused key's 401 before any other
+    status; None when nothing answered) and the ids it listed."""
+    statuses = []
     with httpx.Client(timeout=timeout) as client:
         for url in list_urls(api_base):
             try:
                 response = client.get(url, headers={"Authorization": f"Bearer {api_key}"})
+                statuses.append(response.status_code)
                 data = response.json().get("data") if response.status_code == 200 else None
             except (httpx.HTTPError, ValueError, AttributeError):
                 continue
             if isinstance(data, list):
-                return [str(item["id"]).lower() for item in data if isinstance(item, dict) and item.get("id")]
-    return []
+                return 200, [str(item["id"]).lower() for item in data if isinstance(item, dict) and item.get("id")]
+    return (401 if 401 in statuses else statuses[-1] if statuses else None), []
+
+
+def fetch(api_base: str, api_key: str, timeout: float = TIMEOUT_SECONDS) -> list[str]:
+    """The ids MiMo lists, or [] when no candidate URL answers with a model list."""
+    return probe(api_base, api_key, timeout)[1]
 
 
 class Discovery:

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
-import httpx
 import litellm
 
 from . import credentials, discovery, errors
@@ -43,25 +42,9 @@ def _timed(check: str, action: Callable[[], str], key: str) -> Row:
         return Row(check, False, time.perf_counter() - started, errors.redact(reason, key)[:300])
 
 
-def _list_models(base: str, key: str) -> tuple[int | None, list[str]]:
-    """How MiMo's model list answered (200, else a refused key's 401 before any other status),
-    and the ids it listed."""
-    statuses = []
-    with httpx.Client(timeout=15) as client:
-        for url in discovery.list_urls(base):
-            try:
-                response = client.get(url, headers={"Authorization": f"Bearer {key}"})
-            except httpx.HTTPError:
-                continue
-            statuses.append(response.status_code)
-            if response.status_code == 200:
-                return 200, [str(m.get("id")) for m in response.json().get("data", []) if isinstance(m, dict)]
-    return (401 if 401 in statuses else statuses[-1] if statuses else None), []
-
-
 def find_host(key: str) -> tuple[Row, str | None, list[str]]:
     """The host row, the base URL to use, and the models it listed."""
-    configured = next((os.environ[n] for n in credentials.API_BASE_ENV if os.environ.get(n)), None)
+    configured = next((name for name in credentials.API_BASE_ENV if os.environ.get(name)), None)
     region = os.environ.get(credentials.REGION_ENV)
     if configured or region or not key.startswith(credentials.TOKEN_PLAN_PREFIX):
         try:
@@ -69,8 +52,8 @@ def find_host(key: str) -> tuple[Row, str | None, list[str]]:
         except litellm.BadRequestError as exc:  # a region that is none, a Token Plan key on the default host
             return Row("host", False, None, exc.message), None, []
         started = time.perf_counter()
-        status, ids = _list_models(base, key)
-        source = "XIAOMI_API_BASE" if configured else f"{credentials.REGION_ENV}={region}" if region else "the default"
+        status, ids = discovery.probe(base, key)
+        source = configured or (f"{credentials.REGION_ENV}={region}" if region else "the default")
         if status == 401:
             return Row("host", False, time.perf_counter() - started,
                        f"{base} ({source}) refused the key (401): a wrong key, or a Token Plan key on another "
@@ -80,7 +63,7 @@ def find_host(key: str) -> tuple[Row, str | None, list[str]]:
     for region in credentials.REGIONS:  # a Token Plan key answers only on its own region's host
         base = credentials.token_plan_url(region)
         started = time.perf_counter()
-        status, ids = _list_models(base, key)
+        status, ids = discovery.probe(base, key)
         if status == 200:
             return Row("host", True, time.perf_counter() - started,
                        f"{base}: your Token Plan key's region is {region}: set {credentials.REGION_ENV}={region} "

@@ -77,8 +77,7 @@ def from_response(
 ) -> Exception:
     """The LiteLLM exception for one MiMo error answer. ``unknown_model_hint`` is added when MiMo
     says it does not know the model."""
-    reason, code = parse_error_body(body)
-    reason = redact(reason, api_key)
+    reason, code = parse_error_body(redact(body, api_key))  # before any cut, so no part of a key is left
     if unknown_model_hint and _UNKNOWN_MODEL.search(reason):
         reason = f"{reason}. {unknown_model_hint}"
     response = httpx.Response(
@@ -106,8 +105,9 @@ def from_response(
 # HTTP status -> (LiteLLM exception, message); any other 5xx is _SERVER_ERROR.
 _BY_STATUS = {
     400: (litellm.BadRequestError, "MiMo rejected the request: {reason}"),
-    401: (litellm.AuthenticationError, "MiMo rejected the API key: {reason}. Check XIAOMI_API_KEY "
-                                       "(Token Plan `tp-` keys only work on their own token-plan host)."),
+    401: (litellm.AuthenticationError, "MiMo rejected the API key: {reason}. Check the key and its host (a Token "
+                                       "Plan `tp-` key works only on its own region's): `python -m litellm_mimo "
+                                       "doctor` shows which host answers it."),
     402: (litellm.PaymentRequiredError, "MiMo account balance is insufficient: {reason}"),
     403: (litellm.PermissionDeniedError, "MiMo refused access: {reason}"),
     404: (litellm.NotFoundError, "MiMo has no such endpoint: {reason}"),

@@ -1,6 +1,6 @@
 """Bounded work per request: the most one call may ask of MiMo and of this process.
 
-Long input is split into pieces (speech at ~2,500 characters, transcription at MiMo's 10 MB), so
+Long input is split into pieces (speech at ~2,500 characters, transcription at MiMo's 10 MB data URL, about 7.5 MB of audio), so
 without a bound one request could fan out into thousands of MiMo requests and gigabytes of audio
 in one proxy. Defaults, each settable per call, per proxy deployment (``litellm_params``) and by
 environment variable:
@@ -29,6 +29,7 @@ TRANSCRIPTION_MB = ("max_transcription_mb", "XIAOMI_MAX_TRANSCRIPTION_MB", 500)
 # another), and retries of one piece on a transient failure before any of its bytes go out.
 CONCURRENCY = ("audio_concurrency", "XIAOMI_AUDIO_CONCURRENCY", 4)
 PIECE_RETRIES = ("piece_retries", "XIAOMI_AUDIO_PIECE_RETRIES", 2)
+NAMES = tuple(setting[0] for setting in (SPEECH_CHARS, TRANSCRIPTION_MB, CONCURRENCY, PIECE_RETRIES))
 MB = 1_000_000
 FORM_MARGIN = 1 << 20
 

@@ -1,6 +1,6 @@
 """Long audio as pieces sent to MiMo concurrently and handed on in order.
 
-Speech over ~2,500 characters and transcription over MiMo's 10 MB go to MiMo as several requests
+Speech over ~2,500 characters and transcription over MiMo's 10 MB data URL (about 7.5 MB of audio) go to MiMo as several requests
 (``speech.py``, ``transcription.py``). Here they run at most ``window`` at a time, in a sliding
 window: piece i + window starts once piece i has been handed on. So the first piece's audio is
 ready after about one piece's time, at most ``window`` pieces are held in memory, and the order

@@ -20,8 +20,8 @@ import litellm
 from . import audio_calls, credentials, discovery, errors, limits, models, speech, transcription
 
 # Arguments of the outer call that the inner chat calls inherit.
-_INHERITED = ("api_key", "api_base", "region", "timeout", "metadata", "litellm_metadata", "proxy_server_request",
-              "tags", "litellm_trace_id", "litellm_session_id", "model_info")
+_INHERITED = ("api_key", "api_base", "region", "upstream_model", "timeout", "metadata", "litellm_metadata",
+              "proxy_server_request", "tags", "litellm_trace_id", "litellm_session_id", "model_info")
 
 
 def _arguments(signature: inspect.Signature, args: tuple, kwargs: dict) -> dict:
@@ -65,9 +65,12 @@ def _piece_retries(arguments: dict, model: str) -> int:
     retried after (a streamed speech's first bytes are on their way), and the Router's own retries
     (it passes max_retries=0, as LiteLLM does for every call it makes) redo the whole call. A
     caller's own max_retries, in code, is the number for each piece."""
+    name, variable, default = limits.PIECE_RETRIES
     router_call = any("model_group" in (arguments.get(k) or ()) for k in ("metadata", "litellm_metadata"))
-    given = arguments.get("max_retries")
-    return limits.count(limits.PIECE_RETRIES, None if router_call else given, model, least=0)
+    if arguments.get(name) is None:  # then the caller's max_retries, named as the caller named it
+        name = "max_retries"
+    given = None if name == "max_retries" and router_call else arguments.get(name)
+    return limits.count((name, variable, default), given, model, least=0)
 
 
 def _window(arguments: dict, model: str) -> int:
@@ -151,8 +154,7 @@ PASSTHROUGH_PARAMS = ("thinking", "reasoning_effort", "user")
 # chooses, never a client: LiteLLM's Router lets a request body's keys override the deployment's
 # litellm_params, so a client could lift a limit, multiply retries, pick another MiMo model, or send
 # the deployment's key to another region's host (a 401 that cools the deployment down for all).
-DEPLOYMENT_SETTINGS = ("region", "upstream_model", "max_speech_chars", "max_transcription_mb", "audio_concurrency",
-                       "piece_retries")
+DEPLOYMENT_SETTINGS = ("region", "upstream_model", *limits.NAMES)
 
 
 def refuse_client_settings(kwargs: dict) -> None:

@@ -1,9 +1,9 @@
 """``litellm.speech`` in MiMo's chat dialect (docs/mimo-api.md, "Text-to-speech"): pure translation.
 
 MiMo speaks only the ``assistant`` message; an optional ``user`` message before it carries the
-style instructions; ``audio: {"format", "voice"}`` picks the output. ``audio.py`` sends what
-``plan`` and ``chat_kwargs`` build through LiteLLM's completion path and hands the answers to
-``audio_from_response`` and ``join``.
+style instructions; ``audio: {"format", "voice"}`` picks the output. ``audio_calls.py`` sends what
+``plan`` and ``chat_kwargs`` build through LiteLLM's completion path and reads the answers with
+``audio_from_response`` or ``PcmStream``.
 """
 
 from __future__ import annotations

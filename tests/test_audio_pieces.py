@@ -115,17 +115,25 @@ def test_a_piece_is_retried_on_a_transient_failure_waiting_for_retry_after(mimo,
         assert tries[1]["time"] - tries[0]["time"] >= 1.0
 
 
-def test_piece_retries_can_be_turned_off(mimo, monkeypatch):
-    monkeypatch.setenv("XIAOMI_AUDIO_PIECE_RETRIES", "0")
-    mimo.faults_by_text = {"Piece number 3 ": ["503"]}
+@pytest.mark.parametrize("env,call,tries", [
+    ("0", {}, 1),  # the environment turns them off
+    ("0", {"piece_retries": 2}, 3),  # a call's (or a deployment's) setting before the environment's
+    (None, {"piece_retries": 1}, 2),
+    (None, {"max_retries": 1}, 2),  # in code, the caller's max_retries is the number for each piece
+])
+def test_piece_retries_are_set_per_call_or_by_environment(mimo, monkeypatch, env, call, tries):
+    if env is not None:
+        monkeypatch.setenv("XIAOMI_AUDIO_PIECE_RETRIES", env)
+    mimo.faults_by_text = {"Piece number 3 ": ["503"] * 3}  # more than any of these retries
     with pytest.raises(litellm.ServiceUnavailableError, match="Piece 4 of 8"):
-        speak(mimo, response_format="pcm").read()
+        speak(mimo, response_format="pcm", **call).read()
+    assert len([r for r in mimo.requests if "Piece number 3 " in r["body"]["messages"][-1]["content"]]) == tries
 
 
 @pytest.mark.parametrize("setting,value", [("audio_concurrency", 0), ("audio_concurrency", "many"),
-                                           ("max_retries", -1)])
+                                           ("max_retries", -1), ("piece_retries", "x")])
 def test_bad_settings_are_refused_before_sending(mimo, setting, value):
-    with pytest.raises(litellm.BadRequestError, match="give a whole number"):
+    with pytest.raises(litellm.BadRequestError, match=f"{setting}={value!r}: give a whole number"):
         speak(mimo, **{setting: value})
     assert mimo.requests == []
 

@@ -305,6 +305,22 @@ def test_upstream_model_overrides_the_id_sent():
     assert r._hidden_params["response_cost"] == pytest.approx(expected_cost("mimo-v2.6-pro[1m]", 0))
 
 
+def test_upstream_model_reaches_every_piece_of_a_speech(mimo):
+    """A deployment serving `mimo-v2.5-tts` from another MiMo id: each MiMo request carries that id."""
+    litellm.speech(model="xiaomi/mimo-v2.5-tts", input="A sentence. " * 300, response_format="pcm",
+                   upstream_model="mimo-v2.5-tts-voicedesign", instructions="A calm voice.",
+                   api_base=mimo.url, api_key="k").read()
+    assert [r["body"]["model"] for r in mimo.requests] == ["mimo-v2.5-tts-voicedesign"] * 2
+
+
+def test_extra_body_cannot_replace_the_model_the_call_names(mimo):
+    """Through the proxy, a body's extra_body would otherwise send another model than the deployment's."""
+    with pytest.raises(litellm.BadRequestError, match="extra_body sets model, stream, which the call itself sets"):
+        litellm.completion(model="xiaomi/mimo-v2.6-flash", messages=HI, api_base=mimo.url, api_key="k",
+                           extra_body={"model": "mimo-v2.6-pro", "stream": True})
+    assert mimo.requests == []
+
+
 # --- prices survive LiteLLM's cost map being replaced ------------------------------------------
 
 
