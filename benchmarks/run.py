@@ -334,10 +334,13 @@ async def bench_chat_async(base: str, s: Settings) -> list[dict]:
 
 
 def proxy_config(upstream_base: str) -> dict:
-    """The shipped proxy_config.yaml plus a deployment of LiteLLM's built-in provider, no retries."""
+    """The shipped proxy_config.yaml plus a deployment of LiteLLM's built-in provider with the same
+    declared limits (the Router's work the same on both sides), no retries."""
     config = yaml.safe_load((ROOT / "proxy_config.yaml").read_text())
+    ours = next(d["litellm_params"] for d in config["model_list"] if d["model_name"] == MODEL)
+    limits_ = {k: ours[k] for k in ("rpm", "tpm", "max_parallel_requests") if k in ours}
     config["model_list"].append({"model_name": f"builtin-{MODEL}", "litellm_params": {
-        "model": BUILTIN, "api_base": upstream_base, "api_key": API_KEY}})
+        "model": BUILTIN, "api_base": upstream_base, "api_key": API_KEY, **limits_}})
     config["router_settings"] = {"num_retries": 0}
     return config
 

@@ -28,6 +28,7 @@ FLEET_CONFIG = ROOT / "proxy_config.fleet.yaml"
 LIMITED = "mimo-v2.6-flash"  # rpm 10 here, for the limit; every other deployment's raised for the load
 LIMIT = 10
 HEADERS = {"Authorization": f"Bearer {MASTER_KEY}"}
+REDIS_REREAD = 10.1  # s: LiteLLM's default_redis_batch_cache_expiry (10), and a margin
 
 
 def fleet_files(directory: Path, upstream: str, down: str) -> Path:
@@ -130,7 +131,10 @@ def test_a_long_speech_counts_once_against_the_limit_but_is_several_mimo_request
 
 def test_a_failing_deployment_of_two_is_taken_out_on_every_replica(fleet, mimo):
     """The first 503 through one replica cools the failing deployment down in Redis (allowed_fails:
-    0) and the Router's retry goes to the other; the other replica then never sends it anything."""
+    0) and the Router's retry goes to the other; the other replica then never sends it anything.
+    LiteLLM writes the cooldown from a failure callback, after the answer, and a replica re-reads
+    cooldowns from Redis at most every 10 s (docs/litellm-internals.md, "Cooldowns"): the test waits
+    for it to be in Redis, then those 10 s, before turning to the other replica."""
     def ask(replica: Proxy, i: int) -> None:
         r = httpx.post(f"{replica.url}/v1/chat/completions", headers=HEADERS, timeout=30,
                        json={"model": "pro-pair", "messages": [{"role": "user", "content": f"pair {i}"}]})
@@ -141,6 +145,11 @@ def test_a_failing_deployment_of_two_is_taken_out_on_every_replica(fleet, mimo):
         if fleet.down.requests:
             break
     assert len(fleet.down.requests) == 1
+    with fleet.redis.client() as client:
+        deadline = time.monotonic() + 10
+        while not client.keys("deployment:*:cooldown") and time.monotonic() < deadline:
+            time.sleep(0.05)
+    time.sleep(REDIS_REREAD)
     for i in range(20):
         ask(fleet.replicas[1], 100 + i)
     assert len(fleet.down.requests) == 1
