@@ -8,8 +8,11 @@ never changes. Each piece yields its items (audio bytes as they arrive, or one a
 
 One failing piece fails the whole call at once, named in the error; pieces not yet started never
 start. Async pieces are tasks on the running event loop and the others are cancelled. Sync pieces
-run in a thread pool, not an event loop of their own: a sync call made inside a running loop (a
-notebook, an async app) must still work, and threads already running a piece are left to finish.
+run in one thread pool shared by every call, not an event loop of their own: a sync call made
+inside a running loop (a notebook, an async app) must still work, and a piece already running is
+left to finish. The pool's threads live on, so each keeps its pooled HTTP client (provider.py):
+a thread per call made a client, and its TLS set-up, per call. A call of one piece runs in the
+caller's thread.
 """
 
 from __future__ import annotations
@@ -17,10 +20,23 @@ from __future__ import annotations
 import asyncio
 import queue
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 _END = object()
+# Enough threads for 8 calls at the default window of 4 at once; more wait for a free thread.
+POOL_THREADS = 32
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _shared_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=POOL_THREADS, thread_name_prefix="litellm-mimo-piece")
+        return _pool
 
 
 @dataclass(frozen=True)
@@ -39,8 +55,12 @@ def named(error: BaseException, piece: int, count: int) -> BaseException:
 
 def ordered(pieces: Sequence[Callable[[], Iterator]], window: int) -> Iterator:
     """Every item of every piece, pieces in order; at most ``window`` pieces run or wait at once."""
-    pool = ThreadPoolExecutor(max_workers=window, thread_name_prefix="litellm-mimo-piece")
+    if len(pieces) == 1:
+        yield from pieces[0]()
+        return
+    pool = _shared_pool()
     queues: dict[int, queue.Queue] = {}
+    futures: list[Future] = []
 
     def pump(i: int) -> None:
         try:
@@ -54,7 +74,7 @@ def ordered(pieces: Sequence[Callable[[], Iterator]], window: int) -> Iterator:
     def start(i: int) -> None:
         if i < len(pieces):
             queues[i] = queue.Queue()
-            pool.submit(pump, i)
+            futures.append(pool.submit(pump, i))
 
     try:
         for i in range(window):
@@ -67,7 +87,8 @@ def ordered(pieces: Sequence[Callable[[], Iterator]], window: int) -> Iterator:
             del queues[i]
             start(i + window)
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        for future in futures:
+            future.cancel()  # those not started; a running piece finishes
 
 
 async def aordered(pieces: Sequence[Callable[[], AsyncIterator]], window: int) -> AsyncIterator:

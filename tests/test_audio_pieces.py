@@ -14,7 +14,7 @@ import litellm
 import openai
 import pytest
 
-from litellm_mimo import audiofile
+from litellm_mimo import audiofile, pieces
 from tests.conftest import AUDIO
 from tests.proxy import MASTER_KEY
 from tests.standin import text_in_pcm
@@ -52,6 +52,21 @@ def test_at_most_n_pieces_are_sent_at_once(mimo, window):
     mimo.delay = 0.2
     speak(mimo, response_format="pcm", audio_concurrency=window).read()
     assert mimo.max_active == window  # they overlap, never more than N
+
+
+def test_sync_calls_reuse_their_connections_to_mimo(mimo):
+    """Pieces run on a shared pool's threads, each with its pooled client, and a call of one piece
+    runs in the caller's thread: calls after the first reuse connections (a client, and its TLS
+    set-up, per call made a 30 s speech cost 4x raw httpx: benchmarks/README.md)."""
+    for _ in range(40):  # 80 pieces; a thread per call would be at least 40 connections
+        litellm.speech(model=TTS, input=" ".join(SENTENCES[:2]), api_base=mimo.url, api_key="k",
+                       audio_concurrency=2).read()
+    assert len(mimo.requests) == 80
+    assert len({request["peer"] for request in mimo.requests}) <= pieces.POOL_THREADS
+    mimo.requests.clear()
+    for _ in range(2):
+        litellm.speech(model=TTS, input="One piece.", api_base=mimo.url, api_key="k").read()
+    assert mimo.requests[0]["peer"] == mimo.requests[1]["peer"]
 
 
 def test_the_environment_sets_the_default_concurrency(mimo, monkeypatch):
