@@ -5,7 +5,6 @@ import json
 import os
 import re
 
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no internet: never fetch the price map
 # The catalogue decides retirement by date: tests (and the proxies they start) live on one fixed
 # day, so CI does not change colour the day an announced retirement date passes.
 PINNED_TODAY = "2026-11-29"
