@@ -99,8 +99,9 @@ def test_stream_without_done_but_finished_is_a_correct_result():
 
 
 def test_garbage_event_is_a_clean_error():
-    with pytest.raises(Exception, match="not JSON"):
+    with pytest.raises(MidStreamFallbackError, match="MiMo sent a stream event that is not JSON") as caught:
         stream(b"data: {not json\n\n", 2)
+    assert isinstance(caught.value.original_exception, litellm.APIError)
 
 
 def test_async_stream_in_pieces():
