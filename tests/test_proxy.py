@@ -158,6 +158,10 @@ def test_models_lists_current_ids_what_mimo_lists_and_never_a_retired_one(client
     r = client.chat.completions.create(model="xiaomi/mimo-v2.7-flash", messages=HI)
     assert r.choices[0].message.content == "Echo: Hi proxy"
     assert mimo.requests[-1]["body"]["model"] == "mimo-v2.7-flash"
+    # ... also by its bare name (the mimo-* pattern), which /v1/models leaves to xiaomi/*
+    r = client.chat.completions.create(model="mimo-v2.7-flash", messages=HI)
+    assert r.choices[0].message.content == "Echo: Hi proxy" and mimo.requests[-1]["body"]["model"] == "mimo-v2.7-flash"
+    assert not {"mimo-*", "MiMo-*", "mimo-v2.7-flash"} & ids
 
 
 def test_xiaomi_models_id_is_routable(client, mimo):
@@ -263,6 +267,11 @@ CALLER_MISTAKES = [
      "chat xiaomi/mimo-v2.6-pro"),
     ("/v1/chat/completions", {"model": "xiaomi/mimo-v2.5-pro[1m]", "messages": HI}, None, "use mimo-v2.6-pro[1m]",
      "chat xiaomi/mimo-v2.6-pro"),
+    # bare, as clients configured before the retirement still send them (the mimo-* / MiMo-* patterns)
+    ("/v1/chat/completions", {"model": "mimo-v2.5-pro", "messages": HI}, None, "retired by Xiaomi on 2026-10-21",
+     "chat mimo-v2.6-pro"),
+    ("/v1/chat/completions", {"model": "MiMo-V2-Flash", "messages": HI}, None, "use mimo-v2.6-flash",
+     "chat mimo-v2.6-flash"),
     ("/v1/audio/speech", {"model": "xiaomi/mimo-v2-tts", "input": "x", "voice": "alloy"}, None, "use mimo-v2.5-tts",
      "speech xiaomi/mimo-v2.5-tts"),
     ("/v1/audio/speech", {"model": "mimo-v2.6-pro", "input": "x", "voice": "alloy"}, None,
