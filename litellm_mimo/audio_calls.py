@@ -130,9 +130,14 @@ def _result(plan: speech.SpeechPlan, stream: httpx.SyncByteStream | httpx.AsyncB
     return result
 
 
+def _total(costs: list) -> float | None:
+    """The cost of a call of several pieces: unknown if one piece's is."""
+    return None if None in costs else sum(costs)
+
+
 def _done(result: SpeechAudio, costs: list, count: int) -> None:
-    if len(costs) == count and None not in costs:
-        result._hidden_params["response_cost"] = sum(costs)
+    if len(costs) == count:
+        result._hidden_params["response_cost"] = _total(costs)
 
 
 def speak(plan: speech.SpeechPlan, inner: dict, window: int) -> SpeechAudio:
@@ -205,10 +210,9 @@ def transcription_result(plan: transcription.TranscriptionPlan, responses: list,
         input_token_details={"audio_tokens": audio_tokens, "text_tokens": prompt - audio_tokens},
     )
     seconds = sum(getattr(u, "seconds", 0) or 0 for u in usages)
-    costs = [r._hidden_params.get("response_cost") for r in responses]
     result._hidden_params = {
         "custom_llm_provider": models.PROVIDER, "model": plan.model,
-        "response_cost": None if None in costs else sum(costs),
+        "response_cost": _total([r._hidden_params.get("response_cost") for r in responses]),
         "audio_seconds": seconds, "audio_transcription_duration": seconds, "pieces": len(responses),
     }
     return result

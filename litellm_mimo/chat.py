@@ -20,11 +20,17 @@ logger = logging.getLogger("litellm_mimo")
 
 REASONING_EFFORTS = ("none", "low", "medium", "high")
 CALL_FIELDS = {"model", "messages", "stream"}
+# The package's settings that a proxy deployment (its litellm_params) or the proxy's environment
+# chooses, never a client: LiteLLM's Router lets a request body's keys override the deployment's
+# litellm_params, so a client could lift a limit, multiply retries, pick another MiMo model, or send
+# the deployment's key to another region's host (a 401 that cools the deployment down for all).
+# routing.refuse_client_settings refuses them in a proxy request. The audio limits reach a
+# deployment's chat calls too.
+DEPLOYMENT_SETTINGS = ("region", "upstream_model", *limits.NAMES)
 # LiteLLM hands these to the provider inside optional_params, but they are the package's options,
-# not MiMo's: provider.py applies them (headers, retries, the structured-output bridge); they are
-# never sent in the body.
-PACKAGE_OPTIONS = ("extra_headers", "max_retries", "structured_outputs", "region",
-                   *limits.NAMES)  # audio settings a deployment may carry, which its chat calls receive too
+# not MiMo's: provider.py applies them (headers, retries, the structured-output bridge, the host);
+# they are never sent in the body.
+PACKAGE_OPTIONS = ("extra_headers", "max_retries", "structured_outputs", *DEPLOYMENT_SETTINGS)
 
 
 def build_request(model: str, messages: list,
@@ -56,7 +62,7 @@ def build_request(model: str, messages: list,
                                  f"{', '.join(f'{name}=' for name in overriding)} instead.", model=model)
     if params.get("web_search_options") is not None:
         params["tools"] = [*(params.get("tools") or []), web_search_tool(params.pop("web_search_options"), model)]
-    upstream = params.pop("upstream_model", None) or models.upstream_id(model)
+    upstream = optional_params.get("upstream_model") or models.upstream_id(model)
     _apply_reasoning_effort(params, model)
     if "max_tokens" in params and "max_completion_tokens" not in params:
         params["max_completion_tokens"] = params.pop("max_tokens")

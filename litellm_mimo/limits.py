@@ -34,11 +34,18 @@ MB = 1_000_000
 FORM_MARGIN = 1 << 20
 
 
-def limit(setting: tuple[str, str, float], given: object, model: str) -> float:
-    """The limit in force: the call's (or deployment's) value, else the environment's, else the
-    default. Anything but a positive number is refused: 0 does not mean "unlimited"."""
+def _in_force(setting: tuple[str, str, float], given: object) -> tuple[str, object]:
+    """Where a setting's value comes from, and the value: the call's (or deployment's), else the
+    environment's, else the default."""
     name, variable, default = setting
-    source, value = (name, given) if given is not None else (variable, os.environ.get(variable, default))
+    return (name, given) if given is not None else (variable, os.environ.get(variable, default))
+
+
+def limit(setting: tuple[str, str, float], given: object, model: str) -> float:
+    """The limit in force (``_in_force``). Anything but a positive number is refused: 0 does not
+    mean "unlimited"."""
+    default = setting[2]
+    source, value = _in_force(setting, given)
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -50,9 +57,9 @@ def limit(setting: tuple[str, str, float], given: object, model: str) -> float:
 
 
 def count(setting: tuple[str, str, int], given: object, model: str, least: int) -> int:
-    """A whole-number setting in force (call, else environment, else default), at least ``least``."""
-    name, variable, default = setting
-    source, value = (name, given) if given is not None else (variable, os.environ.get(variable, default))
+    """A whole-number setting in force (``_in_force``), at least ``least``."""
+    default = setting[2]
+    source, value = _in_force(setting, given)
     try:
         number = int(str(value))
     except ValueError:

@@ -245,13 +245,11 @@ def check_request(model_id: str, body: Mapping) -> str | None:
         if limit and isinstance(value, int) and not 1 <= value <= limit:
             return f"{name}={value} is out of range for {model_id}: MiMo accepts 1 to {limit}."
     messages = body.get("messages") or []
-    for kind, needs, able in (("image_url", "vision", model.vision), ("video_url", "vision", model.vision),
-                              ("input_audio", "audio input", model.audio_input)):
-        if able is False and model.catalogued and any(_has_part(m, kind) for m in messages):
-            capable = [m.id for m in list_models() if m.mode == "chat" and
-                       (m.vision if needs == "vision" else m.audio_input)]
-            return (f"{model_id} takes no {kind} parts (no {needs}): use one of {', '.join(capable)}, or send "
-                    f"text only.")
+    for kind, ability in (("image_url", "vision"), ("video_url", "vision"), ("input_audio", "audio_input")):
+        if getattr(model, ability) is False and model.catalogued and any(_has_part(m, kind) for m in messages):
+            capable = [m.id for m in list_models() if m.mode == "chat" and getattr(m, ability)]
+            return (f"{model_id} takes no {kind} parts (no {ability.replace('_', ' ')}): use one of "
+                    f"{', '.join(capable)}, or send text only.")
     if model.mode == "audio_speech" and not any(_role(m) == "assistant" for m in messages) \
             and not (body.get("audio") or {}).get("optimize_text_preview"):
         return (f"{model_id} is a text-to-speech model: it speaks the text of an assistant message, and this "

@@ -17,7 +17,7 @@ from typing import Any
 
 import litellm
 
-from . import audio_calls, credentials, discovery, errors, limits, models, speech, transcription
+from . import audio_calls, chat, credentials, discovery, errors, limits, models, speech, transcription
 
 # Arguments of the outer call that the inner chat calls inherit.
 _INHERITED = ("api_key", "api_base", "region", "upstream_model", "timeout", "metadata", "litellm_metadata",
@@ -150,18 +150,12 @@ async def no_embeddings_async(arguments: dict) -> None:
 PASSTHROUGH_PARAMS = ("thinking", "reasoning_effort", "user")
 
 
-# The package's settings that a proxy deployment (its litellm_params) or the proxy's environment
-# chooses, never a client: LiteLLM's Router lets a request body's keys override the deployment's
-# litellm_params, so a client could lift a limit, multiply retries, pick another MiMo model, or send
-# the deployment's key to another region's host (a 401 that cools the deployment down for all).
-DEPLOYMENT_SETTINGS = ("region", "upstream_model", *limits.NAMES)
-
-
 def refuse_client_settings(kwargs: dict) -> None:
-    """A proxy request whose body sets a deployment setting is refused (400) before anything is sent."""
+    """A proxy request whose body sets a deployment setting (``chat.DEPLOYMENT_SETTINGS``) is refused
+    (400) before anything is sent."""
     request = kwargs.get("proxy_server_request")
     body = request.get("body") if isinstance(request, Mapping) else None
-    sent = [name for name in DEPLOYMENT_SETTINGS if isinstance(body, Mapping) and name in body]
+    sent = [name for name in chat.DEPLOYMENT_SETTINGS if isinstance(body, Mapping) and name in body]
     if sent:
         raise errors.bad_request(
             f"{', '.join(sent)} {'is a setting' if len(sent) == 1 else 'are settings'} of the proxy's deployment "
