@@ -21,6 +21,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_CONFIG = ROOT / "proxy_config.yaml"
 MASTER_KEY = "sk-local-master"  # the README's; any value but sk-1234, which LiteLLM refuses
+AUTH = {"Authorization": f"Bearer {MASTER_KEY}"}  # what a client of the proxy sends
 LITELLM = Path(sys.executable).parent / "litellm"
 
 

@@ -244,7 +244,7 @@ class StandIn:
     def record(self, entry: dict) -> str:
         """Log a request; return the fault to apply to it (queued first, then one for a marker in
         its text, or in the text its audio carries (``pcm_for_text``), then the header's)."""
-        text = json.dumps(entry["body"].get("messages"), ensure_ascii=False)
+        text = json.dumps(entry["body"].get("messages"), ensure_ascii=False) if self.faults_by_text else ""
         if self.faults_by_text and entry["body"].get("model") in ASR_MODELS:
             entry["heard"] = _heard(entry["body"])
             text += " " + entry["heard"]

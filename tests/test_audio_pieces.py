@@ -16,7 +16,7 @@ import pytest
 
 from litellm_mimo import audiofile, pieces
 from tests.conftest import AUDIO
-from tests.proxy import MASTER_KEY
+from tests.proxy import AUTH, MASTER_KEY
 from tests.standin import text_in_pcm
 
 TTS, ASR = "xiaomi/mimo-v2.5-tts", "xiaomi/mimo-v2.5-asr"
@@ -27,8 +27,6 @@ TEXT = " ".join(SENTENCES)
 
 def speak(mimo, **kwargs):
     return litellm.speech(model=TTS, input=TEXT, api_base=mimo.url, api_key="k", **kwargs)
-
-
 
 
 @pytest.mark.parametrize("fmt", ["pcm", "wav", "mp3"])
@@ -228,7 +226,7 @@ def test_the_proxy_retries_a_piece_itself(shipped):
     """The Router removes num_retries before it calls aspeech and cannot retry a stream whose bytes
     are out: the package retries the piece, before any of its bytes go out."""
     shipped.mimo.faults_by_text = {"Piece number 6 ": ["503"]}
-    response = httpx.post(f"{shipped.proxy.url}/v1/audio/speech", headers={"Authorization": f"Bearer {MASTER_KEY}"},
+    response = httpx.post(f"{shipped.proxy.url}/v1/audio/speech", headers=AUTH,
                           json={"model": "mimo-v2.5-tts", "input": TEXT, "response_format": "pcm"}, timeout=60)
     assert response.status_code == 200
     assert text_in_pcm(response.content) == TEXT

@@ -10,7 +10,7 @@ import httpx
 import litellm
 import pytest
 
-from tests.proxy import MASTER_KEY
+from tests.proxy import AUTH
 
 LONG = "long " + "word " * 300  # the stand-in echoes it one word per 50 ms: 15 s
 HANG_UP_WITHIN = 2.0  # seconds
@@ -71,7 +71,7 @@ def test_closing_a_stream_closes_mimos_connection(mimo, how):
 
 def test_a_client_hanging_up_on_a_streaming_chat_closes_mimos_stream(proxy, mimo):
     mimo.faults_by_text["long word"] = ["slow"]
-    with httpx.Client(base_url=proxy.url, headers={"Authorization": f"Bearer {MASTER_KEY}"}, timeout=30) as client:
+    with httpx.Client(base_url=proxy.url, headers=AUTH, timeout=30) as client:
         with client.stream("POST", "/v1/chat/completions", json={
                 "model": "mimo-v2.6-flash", "messages": [{"role": "user", "content": LONG}], "stream": True}) as r:
             assert r.status_code == 200
@@ -86,7 +86,7 @@ def test_a_client_hanging_up_on_a_streaming_speech_closes_its_pieces(proxy, mimo
     mimo.faults_by_text["Sentence number"] = ["slow"] * 5
     mimo.tts_deltas = 100  # each piece's audio in 100 chunks, 50 ms apart: 5 s
     mimo.tts_silence = 48_000  # 2 s of audio per piece: the proxy sends speech on in 8 KiB chunks (LiteLLM)
-    with httpx.Client(base_url=proxy.url, headers={"Authorization": f"Bearer {MASTER_KEY}"}, timeout=30) as client:
+    with httpx.Client(base_url=proxy.url, headers=AUTH, timeout=30) as client:
         with client.stream("POST", "/v1/audio/speech", json={
                 "model": "tts-long-texts", "input": text, "response_format": "pcm"}) as r:
             assert r.status_code == 200

@@ -16,7 +16,7 @@ from litellm.exceptions import MidStreamFallbackError
 
 from litellm_mimo import retries
 from tests.conftest import AUDIO, FAULTS, KEY, TIMEOUT, Proxy, assert_openai_error, derived_config, free_port
-from tests.proxy import MASTER_KEY
+from tests.proxy import AUTH
 
 HI = [{"role": "user", "content": "Hi"}]
 # Every fault on every route it concerns: (fault, route).
@@ -155,14 +155,13 @@ def test_an_invalid_max_retries_is_refused_before_sending(mimo, value):
 
 
 def post(proxy, route: str) -> httpx.Response:
-    headers = {"Authorization": f"Bearer {MASTER_KEY}"}
     if route == "chat":  # the wildcard, which LiteLLM never cools down (MiMo's 401 and 404 would)
-        return httpx.post(f"{proxy.url}/v1/chat/completions", headers=headers, timeout=30,
+        return httpx.post(f"{proxy.url}/v1/chat/completions", headers=AUTH, timeout=30,
                           json={"model": "xiaomi/mimo-v2.6-pro", "messages": HI})
     if route == "speech":
-        return httpx.post(f"{proxy.url}/v1/audio/speech", headers=headers, timeout=30,
+        return httpx.post(f"{proxy.url}/v1/audio/speech", headers=AUTH, timeout=30,
                           json={"model": "mimo-v2.5-tts", "input": "Hi.", "voice": "alloy"})
-    return httpx.post(f"{proxy.url}/v1/audio/transcriptions", headers=headers, timeout=30,
+    return httpx.post(f"{proxy.url}/v1/audio/transcriptions", headers=AUTH, timeout=30,
                       data={"model": "mimo-v2.5-asr"}, files={"file": ("a.mp3", (AUDIO / "good-morning.mp3").read_bytes())})
 
 
@@ -178,7 +177,7 @@ def test_through_the_proxy(proxy, mimo, fault, route):
 
 def test_sse_framed_error_through_the_proxy(proxy, mimo):
     mimo.queued_faults = ["sse-error"]
-    response = httpx.post(f"{proxy.url}/v1/chat/completions", headers={"Authorization": f"Bearer {MASTER_KEY}"},
+    response = httpx.post(f"{proxy.url}/v1/chat/completions", headers=AUTH,
                           json={"model": "mimo-v2.6-pro", "messages": HI, "stream": True}, timeout=30)
     assert_openai_error(response, 400, "stream request rejected")
 
@@ -187,7 +186,7 @@ def test_sse_framed_error_through_the_proxy(proxy, mimo):
                                          ("instream-error", "Internal error during generation")])
 def test_mid_stream_faults_end_the_proxy_stream_with_an_error_event(proxy, mimo, fault, words):
     mimo.queued_faults = [fault]
-    with httpx.stream("POST", f"{proxy.url}/v1/chat/completions", headers={"Authorization": f"Bearer {MASTER_KEY}"},
+    with httpx.stream("POST", f"{proxy.url}/v1/chat/completions", headers=AUTH,
                       json={"model": "mimo-v2.6-pro", "messages": HI, "stream": True}, timeout=30) as response:
         events = [line[len("data: "):] for line in response.iter_lines() if line.startswith("data: ")]
     errors = [json.loads(e)["error"] for e in events if e != "[DONE]" and "error" in json.loads(e)]

@@ -20,14 +20,13 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT, SHIPPED_CONFIG, Proxy, assert_openai_error
-from tests.proxy import MASTER_KEY
+from tests.proxy import AUTH
 from tests.redis_server import RedisServer, redis_server_binary
 from tests.standin import StandIn, pcm_for_text, text_in_pcm, wav_bytes
 
 FLEET_CONFIG = ROOT / "proxy_config.fleet.yaml"
 LIMITED = "mimo-v2.6-flash"  # rpm 10 here, for the limit; every other deployment's raised for the load
 LIMIT = 10
-HEADERS = {"Authorization": f"Bearer {MASTER_KEY}"}
 REDIS_REREAD = 10.1  # s: LiteLLM's default_redis_batch_cache_expiry (10), and a margin
 
 
@@ -99,11 +98,11 @@ def test_the_rate_limit_holds_across_replicas(fleet, mimo):
             "model": LIMITED, "messages": [{"role": "user", "content": f"request {i}"}]})
 
     async def burst() -> list[httpx.Response]:
-        async with httpx.AsyncClient(timeout=30, headers=HEADERS) as client:
+        async with httpx.AsyncClient(timeout=30, headers=AUTH) as client:
             return await asyncio.gather(*(ask(client, i) for i in range(LIMIT + LIMIT // 2)))
 
     until_a_fresh_minute(needed=15)
-    with httpx.Client(timeout=30, headers=HEADERS) as client:
+    with httpx.Client(timeout=30, headers=AUTH) as client:
         first = [ask(client, 0) for _ in range(LIMIT // 2)]  # replica 0 alone
     answers = asyncio.run(asyncio.wait_for(burst(), 60))
     assert [r.status_code for r in first] == [200] * (LIMIT // 2)
@@ -120,7 +119,7 @@ def test_a_long_speech_counts_once_against_the_limit_but_is_several_mimo_request
     until_a_fresh_minute(needed=5)
     before = sum(counters(redis, "mimo-v2.5-tts").values())
     text = "A sentence for the counter. " * 250  # 7,000 characters: 3 pieces
-    response = httpx.post(f"{replicas[0].url}/v1/audio/speech", headers=HEADERS, timeout=30,
+    response = httpx.post(f"{replicas[0].url}/v1/audio/speech", headers=AUTH, timeout=30,
                           json={"model": "mimo-v2.5-tts", "input": text, "response_format": "pcm"})
     assert response.status_code == 200
     assert len(mimo.requests) == 3 and sum(counters(redis, "mimo-v2.5-tts").values()) == before + 1
@@ -136,7 +135,7 @@ def test_a_failing_deployment_of_two_is_taken_out_on_every_replica(fleet, mimo):
     cooldowns from Redis at most every 10 s (docs/litellm-internals.md, "Cooldowns"): the test waits
     for it to be in Redis, then those 10 s, before turning to the other replica."""
     def ask(replica: Proxy, i: int) -> None:
-        r = httpx.post(f"{replica.url}/v1/chat/completions", headers=HEADERS, timeout=30,
+        r = httpx.post(f"{replica.url}/v1/chat/completions", headers=AUTH, timeout=30,
                        json={"model": "pro-pair", "messages": [{"role": "user", "content": f"pair {i}"}]})
         assert r.status_code == 200 and r.json()["choices"][0]["message"]["content"] == f"Echo: pair {i}", r.text
 
@@ -171,7 +170,7 @@ def test_a_burst_of_mimo_429s_leaves_nothing_cooling_down(request, mimo, where):
     mimo.faults_by_text["burst"] = ["429"] * 100  # every attempt of the burst, however many the Router makes
 
     async def burst() -> list[httpx.Response]:
-        async with httpx.AsyncClient(timeout=60, headers=HEADERS) as client:
+        async with httpx.AsyncClient(timeout=60, headers=AUTH) as client:
             return await asyncio.gather(*(client.post(f"{urls[i % len(urls)]}/v1/chat/completions", json={
                 "model": "mimo-v2.6-pro", "messages": [{"role": "user", "content": "burst"}]}) for i in range(3)))
 
@@ -179,7 +178,7 @@ def test_a_burst_of_mimo_429s_leaves_nothing_cooling_down(request, mimo, where):
         assert_openai_error(response, 429, "Too many requests")
     mimo.faults_by_text.clear()  # MiMo recovers
     for i in range(6):
-        r = httpx.post(f"{urls[i % len(urls)]}/v1/chat/completions", headers=HEADERS, timeout=10,
+        r = httpx.post(f"{urls[i % len(urls)]}/v1/chat/completions", headers=AUTH, timeout=10,
                        json={"model": "mimo-v2.6-pro", "messages": [{"role": "user", "content": f"after {i}"}]})
         assert r.status_code == 200, r.text
 
@@ -251,7 +250,7 @@ def test_mixed_load_with_transient_faults_through_two_replicas(fleet, mimo):
     assert sum(1 for *_, fault in planned if fault) == REQUESTS // 10
 
     async def run() -> list[dict]:
-        clients = [httpx.AsyncClient(base_url=r.url, headers=HEADERS, timeout=60,
+        clients = [httpx.AsyncClient(base_url=r.url, headers=AUTH, timeout=60,
                                      limits=httpx.Limits(max_connections=100)) for r in replicas]
         try:
             return await asyncio.gather(*(KINDS[kind](clients[i % 2], marker)

@@ -10,7 +10,7 @@ import pytest
 
 from litellm_mimo import audiofile, limits, speech
 from tests.conftest import ASR_LIMIT_MB, SPEECH_LIMIT, assert_openai_error
-from tests.proxy import MASTER_KEY
+from tests.proxy import AUTH
 from tests.standin import pcm_for_text
 
 TTS, ASR = "xiaomi/mimo-v2.5-tts", "xiaomi/mimo-v2.5-asr"
@@ -105,7 +105,7 @@ def test_a_file_over_the_default_limit_is_refused_before_it_is_read(mimo, tmp_pa
 
 
 def post(proxy, route: str, headers: dict | None = None, **kwargs) -> httpx.Response:
-    return httpx.post(f"{proxy.url}{route}", headers={"Authorization": f"Bearer {MASTER_KEY}", **(headers or {})},
+    return httpx.post(f"{proxy.url}{route}", headers={**AUTH, **(headers or {})},
                       timeout=60, **kwargs)
 
 
@@ -120,7 +120,7 @@ def test_speech_limits_through_the_proxy(proxy, mimo, model, length, status):
     if status == 200:
         assert response.status_code == 200 and mimo.requests
     else:
-        assert_openai_error(response, 400, "speech takes at most")["type"] == "invalid_request_error"
+        assert assert_openai_error(response, 400, "speech takes at most")["type"] == "invalid_request_error"
         assert mimo.requests == []
 
 

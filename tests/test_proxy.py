@@ -13,7 +13,7 @@ import pytest
 
 import litellm_mimo
 from tests.conftest import AUDIO, ROOT, SHIPPED_CONFIG, Proxy, assert_openai_error
-from tests.proxy import MASTER_KEY
+from tests.proxy import AUTH, MASTER_KEY
 
 pytestmark = pytest.mark.proxy
 
@@ -39,7 +39,7 @@ def logged_calls(proxy, count: int) -> list[dict]:
 
 
 def raw_post(proxy, path: str, **kwargs) -> httpx.Response:
-    return httpx.post(f"{proxy.url}{path}", headers={"Authorization": f"Bearer {MASTER_KEY}"}, timeout=30, **kwargs)
+    return httpx.post(f"{proxy.url}{path}", headers=AUTH, timeout=30, **kwargs)
 
 
 # --- chat ---------------------------------------------------------------------------------------
@@ -305,7 +305,7 @@ def test_a_caller_mistake_is_a_400_twice_and_cools_nothing_down(shipped, route, 
     of it (all of `xiaomi/*`) gets 429: the package's refusals are 400s, sent before MiMo is asked."""
     for _ in range(2):
         kwargs = {"data": payload, "files": {"file": file}} if file else {"json": payload}
-        response = httpx.post(f"{shipped.proxy.url}{route}", headers={"Authorization": f"Bearer {MASTER_KEY}"},
+        response = httpx.post(f"{shipped.proxy.url}{route}", headers=AUTH,
                               timeout=30, **kwargs)
         error = assert_openai_error(response, 400, words)
         assert error["type"] == "invalid_request_error"

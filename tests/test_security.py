@@ -12,7 +12,7 @@ import litellm
 import pytest
 
 from litellm_mimo import speech
-from tests.proxy import MASTER_KEY, Proxy
+from tests.proxy import AUTH, Proxy
 from tests.standin import StandIn
 
 SECRET = "sk-" + "Zq8LeakCanary" * 3
@@ -67,7 +67,6 @@ def test_key_never_in_logs_or_exceptions_in_code(mimo, caplog, capsys):
 @pytest.mark.proxy
 def test_key_never_in_proxy_logs_or_error_bodies():
     with StandIn() as mimo, Proxy(mimo.url, env={"XIAOMI_API_KEY": SECRET, "LITELLM_LOG": "DEBUG"}) as proxy:
-        headers = {"Authorization": f"Bearer {MASTER_KEY}"}
         bodies = []
         mimo.queued_faults = ["401", "429", "500", "noaudio"]
         for path, kwargs in [
@@ -80,7 +79,7 @@ def test_key_never_in_proxy_logs_or_error_bodies():
             ("/v1/audio/transcriptions", {"data": {"model": "mimo-v2.5-asr"}, "files": {"file": ("a.ogg", b"OggS" + b"\0" * 40)}}),
             ("/v1/chat/completions", {"json": {"model": "mimo-v2.6-pro", "messages": [{"role": "user", "content": "ok"}]}}),
         ]:
-            bodies.append(httpx.post(f"{proxy.url}{path}", headers=headers, timeout=30, **kwargs).text)
+            bodies.append(httpx.post(f"{proxy.url}{path}", headers=AUTH, timeout=30, **kwargs).text)
         log = proxy.log()
     assert any('"error"' in b for b in bodies) and len(log) > 1000  # errors happened, debug logging was on
     assert all(b.count("error") == 0 or "Traceback" not in b for b in bodies)

@@ -83,9 +83,9 @@ async def test_an_invalid_answer_gets_one_repair_request_and_both_calls_count(mi
 ])
 def test_a_second_invalid_answer_is_a_clear_error(mimo, answers, words):
     mimo.scripted = [{"content": a} for a in answers]
-    with pytest.raises(errors.SchemaViolation) as caught:
+    with pytest.raises(litellm.JSONSchemaValidationError) as caught:  # what LiteLLM's own validation raises
         complete(mimo, response_format=CITY_FORMAT)
-    assert isinstance(caught.value, litellm.JSONSchemaValidationError)  # what LiteLLM's own validation raises
+    assert type(caught.value) is errors.SchemaViolation
     assert "does not follow the schema `City`" in str(caught.value) and words in str(caught.value)
     assert caught.value.raw_response == answers[1]
     assert len(mimo.requests) == 2

@@ -14,8 +14,7 @@ from tests.conftest import ROOT, TOKEN_PLAN_KEY, assert_openai_error, token_plan
 from tests.proxy import MASTER_KEY
 
 HI = [{"role": "user", "content": "Hi"}]
-ENV = ("XIAOMI_API_KEY", "XIAOMI_MIMO_API_KEY", "MIMO_API_KEY", "XIAOMI_API_BASE", "XIAOMI_MIMO_API_BASE",
-       "XIAOMI_REGION", "XIAOMI_TOKEN_PLAN_URL")
+ENV = (*credentials.API_KEY_ENV, *credentials.API_BASE_ENV, credentials.REGION_ENV, "XIAOMI_TOKEN_PLAN_URL")
 
 
 @pytest.fixture

@@ -142,7 +142,7 @@ def test_wav_over_the_limit_is_cut_on_frames_and_joined(mimo):
     assert all(len(url) <= audiofile.MAX_DATA_URL_CHARS for url in urls)
     original = audiofile.read_wav(audio).data.tobytes()
     pieces = sorted((decoded(url, "audio/wav") for url in urls),  # sent concurrently: in any order
-                    key=lambda piece: original.find(audiofile.read_wav(piece).data.tobytes()[:4096]))
+                    key=lambda piece: not original.startswith(audiofile.read_wav(piece).data.tobytes()[:4096]))
     samples = b""
     for piece in pieces:
         with wave.open(io.BytesIO(piece)) as w:
