@@ -19,8 +19,8 @@ import httpx  # noqa: E402
 import litellm  # noqa: E402
 
 import litellm_mimo  # noqa: E402
-from tests.proxy import MASTER_KEY, Proxy, derived_config  # noqa: E402
-from tests.standin import StandIn  # noqa: E402
+from litellm_mimo.testing import MASTER_KEY, Proxy, derived_config  # noqa: E402
+from mimo_standin import StandIn  # noqa: E402
 
 MP3 = (Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "audio" / "good-morning.mp3").read_bytes()
 

@@ -36,7 +36,7 @@ import litellm
 import yaml
 
 import litellm_mimo  # noqa: F401  (registers the provider "xiaomi")
-from tests.proxy import MASTER_KEY, Proxy  # the same proxy runner as the end-to-end tests
+from litellm_mimo.testing import MASTER_KEY, Proxy  # the same proxy runner as the end-to-end tests
 from benchmarks.upstream import CHAT_CONTENT, TRANSCRIPT, Upstream, stream_texts
 from litellm_mimo import audiofile, limits, speech
 

@@ -1,10 +1,8 @@
-"""``python -m litellm_mimo doctor``: see ``doctor.py``."""
+"""``python -m litellm_mimo``: the ``litellm-mimo`` command (see ``cli.py``)."""
 
 import sys
 
-from . import doctor
+from .cli import main
 
 if __name__ == "__main__":
-    if sys.argv[1:] != ["doctor"]:
-        sys.exit("usage: python -m litellm_mimo doctor   (checks what works with your MiMo key)")
-    sys.exit(doctor.run())
+    sys.exit(main(prog="python -m litellm_mimo"))

@@ -2,10 +2,12 @@
 ``transcription.py``) is one ``litellm.completion`` / ``acompletion`` call, which keeps LiteLLM's
 logging, cost and retries; ``pieces.py`` runs them concurrently, in order.
 
-Speech comes back as a stream: the first piece's audio is available as soon as it exists, while
-later pieces are still being synthesized. ``speak`` / ``aspeak`` wait for the first bytes (so a
-failing first piece is an ordinary error, with its status) and return ``SpeechAudio``, LiteLLM's
-binary response type, whose body yields the rest as it comes.
+Speech comes back the way LiteLLM's built-in speech providers return it, as LiteLLM's binary
+response type: whole (``.content``, ``write_to_file()`` and ``stream_to_file()`` work at once, also
+after ``await aspeech(...)``), or, when the caller asks with ``stream=True`` (and always inside the
+proxy, whose speech route reads ``aiter_bytes``), as ``SpeechStream``: the first piece's audio as
+soon as it exists, while later pieces are still being synthesized. Either way the call waits for
+the first piece, so a failing first piece is an ordinary error with its status.
 """
 
 from __future__ import annotations
@@ -22,12 +24,12 @@ from litellm.types.utils import TranscriptionResponse, TranscriptionUsageTokensO
 from . import audiofile, models, pieces, speech, transcription
 
 
-class SpeechAudio(HttpxBinaryResponseContent):
-    """LiteLLM's binary response over audio produced piece by piece.
+class SpeechStream(HttpxBinaryResponseContent):
+    """LiteLLM's binary response over audio still being produced, piece by piece.
 
     ``iter_bytes()`` / ``aiter_bytes()`` give it as it comes (a WAV of several pieces then starts
-    with a header for a length not known yet). Reading it whole (``.content`` in sync code,
-    ``await .aread()`` in async code, ``write_to_file``) gives the exact header.
+    with a header for a length not known yet). Reading it whole (``.content`` or ``read()`` in sync
+    code, ``await aread()`` in async code, ``write_to_file``) gives the exact header.
     ``_hidden_params["response_cost"]`` is known once the audio has been read to its end.
     """
 
@@ -54,6 +56,9 @@ class SpeechAudio(HttpxBinaryResponseContent):
             head = f.read(audiofile.WAV_HEADER_SIZE)
             f.seek(0)
             f.write(audiofile.sized_header(head, size))
+
+    def stream_to_file(self, file: Any, *, chunk_size: int | None = None) -> None:
+        self.write_to_file(file)
 
 
 class _Body(httpx.SyncByteStream):
@@ -115,59 +120,66 @@ async def _apiece(plan: speech.SpeechPlan, text: str, inner: dict, costs: list) 
 def _note_cost(plan: speech.SpeechPlan, chunk: Any, costs: list) -> None:
     usage = getattr(chunk, "usage", None)
     if usage is not None:  # a streamed piece's usage comes in its last chunk
-        try:
-            costs.append(sum(litellm.cost_per_token(model=f"{models.PROVIDER}/{plan.model}",
-                                                    prompt_tokens=usage.prompt_tokens,
-                                                    completion_tokens=usage.completion_tokens)))
-        except Exception:  # an unpriced model: the cost stays unknown
-            costs.append(None)
+        costs.append(models.piece_cost(plan.model, usage))
 
 
-def _result(plan: speech.SpeechPlan, stream: httpx.SyncByteStream | httpx.AsyncByteStream) -> SpeechAudio:
-    result = SpeechAudio(httpx.Response(200, stream=stream, headers={"content-type": plan.content_type}))
-    result._hidden_params = {"custom_llm_provider": models.PROVIDER, "model": plan.model, "response_cost": None,
-                             "pieces": len(plan.pieces)}
+def _hidden(plan: speech.SpeechPlan, cost: float | None) -> dict:
+    return {"custom_llm_provider": models.PROVIDER, "model": plan.model, "response_cost": cost,
+            "pieces": len(plan.pieces)}
+
+
+def _total(costs: list, count: int | None = None) -> float | None:
+    """The cost of a call of several pieces: unknown if one piece's is (or, given the count of
+    pieces, if one piece told none)."""
+    return None if None in costs or (count is not None and len(costs) != count) else sum(costs)
+
+
+def _whole(plan: speech.SpeechPlan, audio: list[bytes], costs: list) -> HttpxBinaryResponseContent:
+    """Every piece's audio as one read response, a WAV of streamed samples under its exact header."""
+    head = audiofile.wav_header(audiofile.MIMO_WAV, sum(map(len, audio))) if plan.head() else b""
+    result = HttpxBinaryResponseContent(httpx.Response(200, content=b"".join([head, *audio]),
+                                                       headers={"content-type": plan.content_type}))
+    result._hidden_params = _hidden(plan, _total(costs, len(plan.pieces)))
     return result
 
 
-def _total(costs: list) -> float | None:
-    """The cost of a call of several pieces: unknown if one piece's is."""
-    return None if None in costs else sum(costs)
+def _streamed(plan: speech.SpeechPlan, stream: httpx.SyncByteStream | httpx.AsyncByteStream) -> SpeechStream:
+    result = SpeechStream(httpx.Response(200, stream=stream, headers={"content-type": plan.content_type}))
+    result._hidden_params = _hidden(plan, None)
+    return result
 
 
-def _done(result: SpeechAudio, costs: list, count: int) -> None:
-    if len(costs) == count:
-        result._hidden_params["response_cost"] = _total(costs)
-
-
-def speak(plan: speech.SpeechPlan, inner: dict, window: int) -> SpeechAudio:
+def speak(plan: speech.SpeechPlan, inner: dict, window: int, stream: bool) -> HttpxBinaryResponseContent:
     costs: list = []
     audio = pieces.ordered([functools.partial(_piece, plan, text, inner, costs) for text in plan.pieces], window)
     first = next(audio)  # the first piece's failure is raised here, before anything is handed on
-    result = None
+    if not stream:
+        return _whole(plan, [first, *audio], costs)
 
     def body() -> Iterator[bytes]:
         yield plan.head() + first
         yield from audio
-        _done(result, costs, len(plan.pieces))
+        result._hidden_params["response_cost"] = _total(costs, len(plan.pieces))
 
-    result = _result(plan, _Body(body()))
+    result = _streamed(plan, _Body(body()))
     return result
 
 
-async def aspeak(plan: speech.SpeechPlan, inner: dict, window: int) -> SpeechAudio:
+async def aspeak(plan: speech.SpeechPlan, inner: dict, window: int, stream: bool) -> HttpxBinaryResponseContent:
+    """``speak``'s mirror image."""
     costs: list = []
     audio = pieces.aordered([functools.partial(_apiece, plan, text, inner, costs) for text in plan.pieces], window)
-    first = await audio.__anext__()
-    result = None
+    first = await anext(audio)
+    if not stream:
+        return _whole(plan, [first, *[data async for data in audio]], costs)
 
     async def body() -> AsyncIterator[bytes]:
         yield plan.head() + first
         async for data in audio:
             yield data
-        _done(result, costs, len(plan.pieces))
+        result._hidden_params["response_cost"] = _total(costs, len(plan.pieces))
 
-    result = _result(plan, _ABody(body()))
+    result = _streamed(plan, _ABody(body()))
     return result
 
 

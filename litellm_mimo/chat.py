@@ -30,7 +30,7 @@ DEPLOYMENT_SETTINGS = ("region", "upstream_model", *limits.NAMES)
 # LiteLLM hands these to the provider inside optional_params, but they are the package's options,
 # not MiMo's: provider.py applies them (headers, retries, the structured-output bridge, the host);
 # they are never sent in the body.
-PACKAGE_OPTIONS = ("extra_headers", "max_retries", "structured_outputs", *DEPLOYMENT_SETTINGS)
+PACKAGE_OPTIONS = ("extra_headers", "max_retries", "structured_outputs", "logged_as", *DEPLOYMENT_SETTINGS)
 
 
 def build_request(model: str, messages: list,

@@ -3,7 +3,8 @@
 rules and the pre-flight checks all read from here.
 
 Lifecycle is computed, never flagged by hand: each model carries the dates Xiaomi announced
-(Beijing time) and its direct successor, and whether it is retired is decided by ``today()``.
+(Beijing time, to the hour where Xiaomi gave one) and its direct successor, and whether it is
+retired is decided by ``now()``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 import litellm
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from . import errors
 from .errors import PROVIDER
@@ -24,15 +25,36 @@ logger = logging.getLogger("litellm_mimo")
 ONE_M_SUFFIX = "[1m]"
 ONE_M_CONTEXT = 1_048_576
 BEIJING = timezone(timedelta(hours=8))
-TODAY_ENV = "LITELLM_MIMO_TODAY"  # YYYY-MM-DD: pins "today" (tests, and reproducing a report)
+TODAY_ENV = "LITELLM_MIMO_TODAY"  # pins "now" (tests, and reproducing a report): see now()
 UPGRADE_ENV = "XIAOMI_UPGRADE_RETIRED"
 MODELS_ENV = "XIAOMI_MODELS"
 
 
-def today() -> date:
-    """Today's date in Beijing, where Xiaomi's dates are given; ``LITELLM_MIMO_TODAY`` pins it."""
+def beijing(year: int, month: int, day: int, hour: int = 0) -> datetime:
+    """A moment in Beijing time, in which Xiaomi's notices give their dates."""
+    return datetime(year, month, day, hour, tzinfo=BEIJING)
+
+
+def now() -> datetime:
+    """Now; ``LITELLM_MIMO_TODAY`` pins it: ``YYYY-MM-DD`` means 00:00 Beijing time that day, and
+    ``YYYY-MM-DDTHH:MM`` a time of day, in Beijing time unless it gives its offset (``+00:00``)."""
     pinned = os.environ.get(TODAY_ENV)
-    return date.fromisoformat(pinned) if pinned else datetime.now(BEIJING).date()
+    if not pinned:
+        return datetime.now(BEIJING)
+    moment = datetime.fromisoformat(pinned)
+    return moment if moment.tzinfo else moment.replace(tzinfo=BEIJING)
+
+
+def _moment(on: date | None) -> datetime:
+    if on is None:
+        return now()
+    return on if isinstance(on, datetime) else beijing(on.year, on.month, on.day)
+
+
+def when(moment: datetime) -> str:
+    """A retirement as Xiaomi's notices give it: the date, and the time of day when not midnight."""
+    moment = moment.astimezone(BEIJING)
+    return f"{moment:%Y-%m-%d}" + (f" {moment:%H:%M} Beijing time" if moment.time() != time() else "")
 
 
 @dataclass(frozen=True)
@@ -53,9 +75,10 @@ class MiMoModel:
     prompt_caching: bool = False
     web_search: bool = False
     launched: date | None = None  # None: Xiaomi gave no date we know of
-    retires: date | None = None  # the first day Xiaomi no longer serves the id
+    retires: datetime | None = None  # the moment Xiaomi stops serving the id (Beijing time)
     successor: str | None = None  # Xiaomi's named replacement (itself possibly retired later)
     refused_params: tuple[str, ...] = ()  # fields MiMo's docs say this model does not accept
+    reported: bool = False  # its price is reported by third parties, not published by Xiaomi
     catalogued: bool = True  # False: an id the package knows nothing about (XIAOMI_MODELS, discovered)
 
     @property
@@ -63,7 +86,11 @@ class MiMoModel:
         return self.audio_second_price is not None or (self.input_price is not None and self.output_price is not None)
 
     def retired(self, on: date | None = None) -> bool:
-        return self.retires is not None and (on or today()) >= self.retires
+        return self.retires is not None and _moment(on) >= self.retires
+
+    @property
+    def retirement(self) -> str | None:
+        return when(self.retires) if self.retires else None
 
     def litellm_info(self) -> dict:
         """The entry for ``litellm.register_model`` (key ``xiaomi/<id>``)."""
@@ -89,6 +116,13 @@ class MiMoModel:
             supports_web_search=self.web_search,
             supports_response_schema=self.mode == "chat",  # bridged by structured.py
         )
+        if self.mode == "chat":
+            info.update(supports_system_messages=True, supports_parallel_function_calling=self.tools,
+                        supports_video_input=self.vision)
+        if self.reasoning:  # the efforts chat.REASONING_EFFORTS takes; "none" is sent as thinking disabled
+            info.update(supports_none_reasoning_effort=True, supports_low_reasoning_effort=True,
+                        supports_minimal_reasoning_effort=False, supports_xhigh_reasoning_effort=False,
+                        supports_max_reasoning_effort=False)
         return info
 
 
@@ -97,8 +131,9 @@ _FLASH = dict(input_price=0.14, cached_input_price=0.0028, output_price=0.28)
 _CHAT = dict(mode="chat", max_input_tokens=ONE_M_CONTEXT, max_output_tokens=131_072, reasoning=True, tools=True)
 # V2.6 capabilities as a gateway probed them at launch (docs/mimo-api.md, "V2.6").
 _V26 = dict(_CHAT, vision=True, audio_input=True, prompt_caching=True, web_search=True, launched=date(2026, 9, 22))
-_V25_RETIRES = dict(retires=date(2026, 10, 21))
-_V2_RETIRES = dict(retires=date(2026, 6, 30))
+# Cut off at 10:00 Beijing time, not at midnight (docs/mimo-api.md, "Learned 2026-12").
+_V25_RETIRES = dict(retires=beijing(2026, 10, 21, 10))
+_V2_RETIRES = dict(retires=beijing(2026, 6, 30))
 _TTS = dict(mode="audio_speech", max_output_tokens=8_192, input_price=0.0, cached_input_price=0.0, output_price=0.0,
             refused_params=("thinking", "tools", "tool_choice", "stop", "response_format"))  # free for now
 # Reported twice, independently: USD 0.074 per audio hour (docs/mimo-api.md, "Models").
@@ -109,8 +144,13 @@ CATALOGUE: dict[str, MiMoModel] = {
     for m in (
         MiMoModel("mimo-v2.6-pro", **_V26, **_PRO),
         MiMoModel("mimo-v2.6-flash", **_V26, **_FLASH),
-        # "1M / 128K", priced by contract (no price here); its vision and audio input were not probed.
-        MiMoModel("mimo-v2.6-pro-ultraspeed", **{**_V26, "vision": None, "audio_input": None}),
+        # Price and inputs reported by two model catalogues citing Xiaomi's price page (docs/mimo-api.md,
+        # "Learned 2026-12"): 10x mimo-v2.6-pro.
+        MiMoModel("mimo-v2.6-pro-ultraspeed", **_V26, input_price=4.35, cached_input_price=0.036, output_price=8.70,
+                  reported=True),
+        # A beta, 3x mimo-v2.5-pro, discontinued 2026-09-08 00:00 Beijing time.
+        MiMoModel("mimo-v2.5-pro-ultraspeed", **_CHAT, input_price=1.305, cached_input_price=0.0108, output_price=2.61,
+                  launched=date(2026, 6, 8), retires=beijing(2026, 9, 8), successor="mimo-v2.6-pro-ultraspeed"),
         MiMoModel("mimo-v2.5-pro", **_CHAT, **_PRO, **_V25_RETIRES, successor="mimo-v2.6-pro"),
         MiMoModel("mimo-v2.5", **_CHAT, **_FLASH, vision=True, audio_input=True, **_V25_RETIRES,
                   successor="mimo-v2.6-flash"),
@@ -123,7 +163,7 @@ CATALOGUE: dict[str, MiMoModel] = {
         MiMoModel("mimo-v2.5-tts-voicedesign", **_TTS),
         MiMoModel("mimo-v2.5-tts-voiceclone", **_TTS),
         MiMoModel("mimo-v2.5-asr", mode="audio_transcription", audio_input=True,
-                  audio_second_price=ASR_PRICE_PER_SECOND),
+                  audio_second_price=ASR_PRICE_PER_SECOND, reported=True),
     )
 }
 for _base in ("mimo-v2.6-pro", "mimo-v2.5-pro"):
@@ -148,7 +188,7 @@ def lookup(model_id: str) -> MiMoModel:
 def current_successor(model: MiMoModel, on: date | None = None) -> MiMoModel:
     """The model Xiaomi serves in place of ``model`` on that day: its successor, the successor's
     successor, ... until one that is not retired."""
-    on = on or today()
+    on = _moment(on)
     seen = {model.id}
     while model.retired(on) and model.successor and model.successor not in seen:
         model = lookup(model.successor)
@@ -179,16 +219,17 @@ def upstream_id(model_id: str) -> str:
     announced but not reached is sent as asked, with one warning per process.
     """
     model = lookup(model_id)
-    on = today()
+    on = now()
     if not model.retired(on):
         if model.retires is not None:
             _warn_once("deprecated", model.id, "MiMo model %s will be retired by Xiaomi on %s; move to %s before then.",
-                       model.id, model.retires, current_successor(model, model.retires).id)
+                       model.id, model.retirement, current_successor(model, model.retires).id)
         return model.id
     successor = current_successor(model, on)
     if upgrading_retired() and successor is not model and not successor.retired(on):
         _warn_once("upgraded", model.id, "MiMo model %s was retired by Xiaomi on %s; sending %s instead (%s=1), "
-                   "priced as it. Update your configuration.", model.id, model.retires, successor.id, UPGRADE_ENV)
+                   "priced as it%s. Update your configuration.", model.id, model.retirement, successor.id, UPGRADE_ENV,
+                   price_rise(model, successor))
         return successor.id
     raise errors.bad_request(retirement_notice(model, successor), model=model_id)
 
@@ -207,8 +248,18 @@ def upstream_id_for(model_id: str, mode: str) -> str:
     return upstream
 
 
+def price_rise(model: MiMoModel, successor: MiMoModel) -> str:
+    """What an upgrade costs more, in words (empty when it does not: both prices must be known)."""
+    if not (model.priced and successor.priced and model.input_price and model.output_price) or \
+            (successor.input_price <= model.input_price and successor.output_price <= model.output_price):
+        return ""
+    ratio = successor.output_price / model.output_price
+    return (f": USD {successor.input_price:g} / {successor.output_price:g} per 1M input / output tokens against "
+            f"{model.id}'s {model.input_price:g} / {model.output_price:g}, about {ratio:.1f} times as much")
+
+
 def retirement_notice(model: MiMoModel, successor: MiMoModel) -> str:
-    return (f"MiMo model {model.id} was retired by Xiaomi on {model.retires} and no longer answers; "
+    return (f"MiMo model {model.id} was retired by Xiaomi on {model.retirement} and no longer answers; "
             f"use {successor.id} instead (or set {UPGRADE_ENV}=1 to have it sent in its place).")
 
 
@@ -223,6 +274,21 @@ def audio_cost(model_id: str, usage: object, model_info: Mapping | None = None) 
     if price is None or not isinstance(seconds, (int, float)):
         return None
     return seconds * float(price)
+
+
+def piece_cost(model_id: str, usage: object, model_info: Mapping | None = None) -> float | None:
+    """USD for one MiMo answer, priced as a chat call of that model: for the pieces of a speech or
+    transcription, whose LiteLLM logging says ``speech`` / ``transcription`` (LiteLLM would price
+    those by characters or duration, not by MiMo's tokens). None when unknown."""
+    audio = audio_cost(model_id, usage, model_info)
+    if audio is not None or usage is None:
+        return audio
+    count = usage.get if isinstance(usage, Mapping) else lambda name: getattr(usage, name, None)
+    try:
+        return sum(litellm.cost_per_token(model=f"{PROVIDER}/{model_id}", prompt_tokens=count("prompt_tokens") or 0,
+                                          completion_tokens=count("completion_tokens") or 0))
+    except Exception:  # an unpriced model: the cost stays unknown
+        return None
 
 
 def unknown_model_hint(model_id: str) -> str:
@@ -290,7 +356,7 @@ def list_models(include_retired: bool = False) -> list[MiMoModel]:
     known = dict(CATALOGUE)
     for model_id in configured_ids():
         known.setdefault(model_id, lookup(model_id))
-    on = today()
+    on = now()
     return [m for m in known.values() if include_retired or not m.retired(on)]
 
 

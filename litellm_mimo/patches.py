@@ -36,6 +36,7 @@ class Patch:
     name: str
     why: str  # what the package uses it for
     relies_on: str  # the LiteLLM behaviour that makes that work
+    test: str  # the test that fails without this entry
     params: tuple[str, ...] = ()  # parameters the package passes or reads by name
     route: Callable | None = None  # replaced by a wrapper calling route(original, ...); None: only read
     optional: bool = False  # missing: warn once and go on without it
@@ -47,50 +48,58 @@ class Patch:
 
 _ROUTER_BY_NAME = "the Router and acompletion reach it by attribute at call time"
 _NO_AUDIO_HOOK = "LiteLLM has no speech/transcription hook for custom providers; " + _ROUTER_BY_NAME
+_BY_EACH_NAME = "tests/test_registration.py::test_every_replaced_function_serves_xiaomi_by_each_name"
 _REPLACED = [
     *(Patch(module, "completion", "let thinking, reasoning_effort and user through for xiaomi/ calls; "
             "re-register the catalogue after a cost-map replacement",
-            "the OpenAI-like param gate honours allowed_openai_params; " + _ROUTER_BY_NAME,
+            "the OpenAI-like param gate honours allowed_openai_params; " + _ROUTER_BY_NAME, _BY_EACH_NAME,
             params=("model", "allowed_openai_params"), route=routing.completion)
       for module in ("litellm", "litellm.main")),
-    *(Patch(module, name, f"serve xiaomi/ {name} in MiMo's chat dialect", _NO_AUDIO_HOOK, params=("model",), route=route)
+    *(Patch(module, name, f"serve xiaomi/ {name} in MiMo's chat dialect", _NO_AUDIO_HOOK, _BY_EACH_NAME,
+            params=("model",), route=route)
       for module in ("litellm", "litellm.main")
       for name, route in (("speech", routing.speech_route), ("aspeech", routing.aspeech_route),
                           ("transcription", routing.transcription_route),
                           ("atranscription", routing.atranscription_route))),
-    *(Patch(module, name, "refuse xiaomi/ embeddings clearly (MiMo has none)",
-            "a custom provider without embedding answers 500 'Not implemented yet!'; " + _ROUTER_BY_NAME,
-            params=("model",), route=route)
-      for module in ("litellm", "litellm.main")
-      for name, route in (("embedding", routing.embedding_route), ("aembedding", routing.aembedding_route))),
+    Patch("litellm", "get_supported_openai_params", "answer what each xiaomi/ model accepts",
+          "it answers every custom provider from one generic list; get_model_info, DSPy and ADK reach it by "
+          "attribute", "tests/test_capabilities.py::test_supported_params_are_what_the_package_accepts",
+          params=("model", "custom_llm_provider", "request_type", "base_model"), route=routing.supported_openai_params),
+    Patch("litellm.utils", "get_model_info_helper", "keep xiaomi/ capabilities readable after litellm.model_cost "
+          "is replaced", "the supports_* functions and get_model_info call it by its module-global name",
+          "tests/test_capabilities.py::test_capabilities_survive_a_replaced_cost_map",
+          params=("model", "custom_llm_provider", "api_base", "api_key"), route=routing.model_info),
     Patch("litellm.proxy.auth.model_checks", "get_provider_models",
           "list xiaomi/<id> for a xiaomi/* deployment in the proxy's /v1/models",
           "the proxy expands wildcard deployments through it and knows only built-in providers",
+          "tests/test_proxy.py::test_models_lists_current_ids_what_mimo_lists_and_never_a_retired_one",
           params=("provider", "litellm_params"), route=routing.provider_models, optional=True),
 ]
 # The proxy's ASGI app: its middleware stack is wrapped (not replaced) by a request-body limit.
 _APP = Patch("litellm.proxy.proxy_server", "app", "refuse request bodies over the transcription limit before "
              "they are parsed", "LiteLLM's own max_request_size_mb is enforced only with an enterprise licence; "
-             "a Starlette app calls app.middleware_stack for every request", route=limits.BodyLimit, optional=True)
+             "a Starlette app calls app.middleware_stack for every request",
+             "tests/test_limits.py::test_a_chunked_body_over_the_limit_is_a_413", route=limits.BodyLimit, optional=True)
+_REGISTER = "tests/test_registration.py::test_unregister_undoes_everything"
 _READ = [
-    Patch("litellm", "custom_provider_map", "register the handler", "a list of {provider, custom_handler}"),
-    Patch("litellm", "_custom_providers", "unregister the provider", "custom_llm_setup() fills it"),
-    Patch("litellm", "provider_list", "unregister the provider", "custom_llm_setup() appends to it"),
-    Patch("litellm.utils", "custom_llm_setup", "apply custom_provider_map", "it reads custom_provider_map"),
+    Patch("litellm", "custom_provider_map", "register the handler", "a list of {provider, custom_handler}", _REGISTER),
+    Patch("litellm", "_custom_providers", "unregister the provider", "custom_llm_setup() fills it", _REGISTER),
+    Patch("litellm", "provider_list", "unregister the provider", "custom_llm_setup() appends to it", _REGISTER),
+    Patch("litellm.utils", "custom_llm_setup", "apply custom_provider_map", "it reads custom_provider_map", _REGISTER),
     Patch("litellm", "register_model", "register prices and capabilities", "model keys xiaomi/<id>",
+          "tests/test_models.py::test_prices_survive_a_replaced_cost_map_in_a_fresh_interpreter",
           params=("model_cost",)),
     Patch("litellm.utils", "_invalidate_model_cost_lowercase_map", "forget unregistered models",
-          "model lookups go through a cached lowercase map"),
+          "model lookups go through a cached lowercase map", _REGISTER),
     Patch("litellm.utils", "_runtime_registered_model_cost", "forget our register_model calls on unregister",
-          "a cost-map reload replays register_model calls recorded here", optional=True),
-    Patch("litellm.main", "speech", "bind speech arguments by name",
-          "the async twin takes *args, **kwargs", params=("model", "input", "voice", "instructions",
-                                                          "response_format", "speed")),
-    Patch("litellm.main", "transcription", "bind transcription arguments by name",
-          "the async twin takes *args, **kwargs", params=("model", "file", "language", "prompt", "response_format",
-                                                          "timestamp_granularities", "temperature")),
-    Patch("litellm.main", "embedding", "bind embedding arguments by name", "the async twin takes *args, **kwargs",
-          params=("model",)),
+          "a cost-map reload replays register_model calls recorded here",
+          "tests/test_registration.py::test_a_reloaded_cost_map_does_not_bring_unregistered_models_back",
+          optional=True),
+    Patch("litellm.main", "speech", "bind speech arguments by name", "the async twin takes *args, **kwargs",
+          _BY_EACH_NAME, params=("model", "input", "voice", "instructions", "response_format", "speed")),
+    Patch("litellm.main", "transcription", "bind transcription arguments by name", "the async twin takes *args, "
+          "**kwargs", _BY_EACH_NAME, params=("model", "file", "language", "prompt", "response_format",
+                                            "timestamp_granularities", "temperature")),
 ]
 TABLE: tuple[Patch, ...] = (*_REPLACED, _APP, *_READ)
 
@@ -155,24 +164,27 @@ def check() -> None:
 @dataclass
 class _Installed:
     original: Callable
-    wrapper: Callable
+    wrapper: Callable | None = None
     active: bool = True
 
 
 _installed: dict[str, _Installed] = {}
 
 
-def _wrapper(route: Callable, original: Callable, key: str) -> Callable:
-    """``original`` replaced by ``route(original, ...)`` while active; once uninstalled but buried
-    under another plugin's wrapper, it passes every call straight to ``original``."""
+def _wrapper(route: Callable, record: _Installed) -> Callable:
+    """``record.original`` replaced by ``route(original, ...)`` while active; once uninstalled it
+    passes every call straight to the original: a reference taken while registered
+    (``held = litellm.completion``, ``from litellm import speech``), or the wrapper buried under
+    another plugin's, keeps working."""
+    original = record.original
     if inspect.iscoroutinefunction(route):
         async def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if _installed[key].active:
+            if record.active:
                 return await route(original, *args, **kwargs)
             return await original(*args, **kwargs)
     else:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if _installed[key].active:
+            if record.active:
                 return route(original, *args, **kwargs)
             return original(*args, **kwargs)
     functools.update_wrapper(wrapper, original)
@@ -181,48 +193,40 @@ def _wrapper(route: Callable, original: Callable, key: str) -> Callable:
 
 
 def install() -> None:
-    """Replace each entry with a route whose module is loaded; idempotent."""
+    """Replace each entry with a route whose module is loaded; idempotent. One wrapper per entry
+    for the life of the process, so a reference to it works again after a new register()."""
     for patch in _REPLACED:
         module = _module(patch)
         if module is None or not hasattr(module, patch.name):
             continue
-        known = _installed.get(patch.key)
-        if known is not None and getattr(module, patch.name) is known.wrapper:
-            continue
-        if known is not None and not known.active:  # still there, under another plugin's wrapper
-            known.active = True
-            continue
-        original = getattr(module, patch.name)
-        wrapper = _wrapper(patch.route, original, patch.key)
-        _installed[patch.key] = _Installed(original, wrapper)
-        setattr(module, patch.name, wrapper)
-    _install_body_limit()
-
-
-def _install_body_limit() -> None:
-    app = getattr(_module(_APP), "app", None)
-    if app is None or isinstance(app.middleware_stack, limits.BodyLimit) or \
-            any(m.cls is limits.BodyLimit for m in app.user_middleware):
-        return
-    if app.middleware_stack is None:  # not started yet: Starlette builds the stack on first use
-        app.add_middleware(limits.BodyLimit)
-    else:
-        app.middleware_stack = limits.BodyLimit(app.middleware_stack)
+        record = _installed.get(patch.key)
+        if record is None:
+            record = _installed[patch.key] = _Installed(getattr(module, patch.name))
+            record.wrapper = _wrapper(patch.route, record)
+        if getattr(module, patch.name) is record.original:
+            setattr(module, patch.name, record.wrapper)
+        record.active = True  # else it is ours already, or ours under another plugin's wrapper
+    app = getattr(_module(_APP), _APP.name, None)
+    if app is not None and not isinstance(app.middleware_stack, limits.BodyLimit):
+        # Starlette builds the stack on the app's first call (the lifespan's, in the proxy, which
+        # loads this package); building it here when it is not built yet gives one way in and out.
+        app.middleware_stack = limits.BodyLimit(app.middleware_stack or app.build_middleware_stack())
 
 
 def uninstall() -> None:
     """Put LiteLLM's originals back. Where another plugin has wrapped one of ours since, that
     wrapper stays (removing it would remove the other plugin) and ours passes calls through."""
-    for key, installed in list(_installed.items()):
+    for key, record in _installed.items():
+        record.active = False
         module_name, _, name = key.rpartition(".")
         module = sys.modules.get(module_name)
-        if module is not None and getattr(module, name, None) is installed.wrapper:
-            setattr(module, name, installed.original)
-            del _installed[key]
-        else:
-            installed.active = False
-    app = getattr(_module(_APP), "app", None)
+        if module is not None and getattr(module, name, None) is record.wrapper:
+            setattr(module, name, record.original)
+    app = getattr(_module(_APP), _APP.name, None)
     if app is not None and isinstance(app.middleware_stack, limits.BodyLimit):
         app.middleware_stack = app.middleware_stack.app
-    elif app is not None and app.middleware_stack is None:
-        app.user_middleware = [m for m in app.user_middleware if m.cls is not limits.BodyLimit]
+
+
+def replaced() -> list[str]:
+    """The LiteLLM functions replaced now, by their dotted names."""
+    return [key for key, installed in _installed.items() if installed.active]

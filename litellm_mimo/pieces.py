@@ -7,10 +7,10 @@ ready after about one piece's time, at most ``window`` pieces are held in memory
 never changes. Each piece yields its items (audio bytes as they arrive, or one answer).
 
 One failing piece fails the whole call at once, named in the error; pieces not yet started never
-start. Async pieces are tasks on the running event loop and the others are cancelled. Sync pieces
-run in one thread pool shared by every call, not an event loop of their own: a sync call made
-inside a running loop (a notebook, an async app) must still work, and a piece already running is
-left to finish. The pool's threads live on, so each keeps its pooled HTTP client (provider.py):
+start, and running ones stop: async pieces are tasks on the running event loop, cancelled; sync
+pieces run in one thread pool shared by every call, not an event loop of their own (a sync call
+made inside a running loop, a notebook or an async app, must still work), and stop at their next
+item. The pool's threads live on, so each keeps its pooled HTTP client (provider.py):
 a thread per call made a client, and its TLS set-up, per call. A call of one piece runs in the
 caller's thread.
 """
@@ -54,18 +54,27 @@ def named(error: BaseException, piece: int, count: int) -> BaseException:
 
 
 def ordered(pieces: Sequence[Callable[[], Iterator]], window: int) -> Iterator:
-    """Every item of every piece, pieces in order; at most ``window`` pieces run or wait at once."""
+    """Every item of every piece, pieces in order; at most ``window`` pieces run or wait at once.
+    When it ends early (a failing piece, or the consumer closing it), pieces not started never
+    start and running ones stop at their next item (a thread cannot be interrupted mid-request)."""
     if len(pieces) == 1:
         yield from pieces[0]()
         return
     pool = _shared_pool()
     queues: dict[int, queue.Queue] = {}
-    futures: list[Future] = []
+    running: dict[int, Future] = {}
+    stop = threading.Event()
 
     def pump(i: int) -> None:
         try:
-            for item in pieces[i]():
-                queues[i].put(item)
+            items = pieces[i]()
+            try:
+                for item in items:
+                    if stop.is_set():
+                        return
+                    queues[i].put(item)
+            finally:
+                items.close()
             queues[i].put(_END)
         except Exception as exc:  # handed to the consumer, which raises it
             for waiting in list(queues.values()):
@@ -74,7 +83,7 @@ def ordered(pieces: Sequence[Callable[[], Iterator]], window: int) -> Iterator:
     def start(i: int) -> None:
         if i < len(pieces):
             queues[i] = queue.Queue()
-            futures.append(pool.submit(pump, i))
+            running[i] = pool.submit(pump, i)
 
     try:
         for i in range(window):
@@ -84,17 +93,22 @@ def ordered(pieces: Sequence[Callable[[], Iterator]], window: int) -> Iterator:
                 if isinstance(item, _Failed):
                     raise named(item.error, item.piece, len(pieces))
                 yield item
-            del queues[i]
+            del queues[i], running[i]
             start(i + window)
     finally:
-        for future in futures:
-            future.cancel()  # those not started; a running piece finishes
+        stop.set()
+        for future in running.values():
+            future.cancel()
 
 
 async def aordered(pieces: Sequence[Callable[[], AsyncIterator]], window: int) -> AsyncIterator:
-    """``ordered``'s mirror image, with tasks on the running loop."""
+    """``ordered``'s mirror image, with tasks on the running loop (which a stop cancels at once)."""
+    if len(pieces) == 1:
+        async for item in pieces[0]():
+            yield item
+        return
     queues: dict[int, asyncio.Queue] = {}
-    tasks: dict[int, asyncio.Task] = {}
+    running: dict[int, asyncio.Task] = {}
 
     async def pump(i: int) -> None:
         try:
@@ -108,7 +122,7 @@ async def aordered(pieces: Sequence[Callable[[], AsyncIterator]], window: int) -
     def start(i: int) -> None:
         if i < len(pieces):
             queues[i] = asyncio.Queue()
-            tasks[i] = asyncio.create_task(pump(i))
+            running[i] = asyncio.create_task(pump(i))
 
     try:
         for i in range(window):
@@ -118,8 +132,8 @@ async def aordered(pieces: Sequence[Callable[[], AsyncIterator]], window: int) -
                 if isinstance(item, _Failed):
                     raise named(item.error, item.piece, len(pieces))
                 yield item
-            del queues[i], tasks[i]
+            del queues[i], running[i]
             start(i + window)
     finally:
-        for task in tasks.values():
+        for task in running.values():
             task.cancel()

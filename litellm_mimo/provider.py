@@ -87,7 +87,10 @@ class Call:
                         "Authorization": f"Bearer {self.api_key}", "Content-Type": "application/json"}
         self.timeout = _timeout(timeout)
         self.logging_obj = logging_obj
+        self.logged_as = optional_params.get("logged_as")
         if logging_obj is not None:
+            if self.logged_as:  # a piece of a speech or transcription: logged as that, as LiteLLM's own are
+                logging_obj.call_type = logging_obj.model_call_details["call_type"] = self.logged_as
             logging_obj.pre_call(
                 input=messages,
                 api_key="",  # never log the key
@@ -138,8 +141,11 @@ class Call:
         response = chat.parse_response(data, model_response, model=self.model)
         if self.earlier_usage is not None:
             response.usage = chat.add_usage(self.earlier_usage, response.usage)
-        cost = models.audio_cost(self.body["model"], data.get("usage"), self.model_info)
-        if cost is not None:  # LiteLLM would price input_cost_per_second by response time, not audio
+        # LiteLLM would price input_cost_per_second by response time, not audio; and a piece of a
+        # speech or transcription, logged as that, by characters or duration instead of MiMo's tokens.
+        cost = (models.piece_cost if self.logged_as else models.audio_cost)(self.body["model"], data.get("usage"),
+                                                                           self.model_info)
+        if cost is not None or self.logged_as:
             response._hidden_params["response_cost"] = cost
         return response
 
@@ -159,6 +165,9 @@ class Call:
         again.body = structured.repair_body(self.body, content, calls, problem)
         again.repaired, again.earlier_usage = self.repaired + 1, response.usage
         return again
+
+    def translator(self) -> chat.StreamTranslator:
+        return chat.StreamTranslator(model=self.model, api_key=self.api_key, contract=self.contract)
 
     def transport_error(self, exc: httpx.HTTPError) -> Exception:
         return errors.transport_error(exc, model=self.model, timeout=self.timeout.read)
@@ -204,7 +213,7 @@ async def _asend(http: httpx.AsyncClient, call: Call) -> httpx.Response:
 
 def _chunks(call: Call, response: httpx.Response) -> Iterator:
     """Stream chunks from an open response; the response is closed however the loop ends."""
-    translator = chat.StreamTranslator(model=call.model, api_key=call.api_key, contract=call.contract)
+    translator = call.translator()
     try:
         try:
             for line in response.iter_lines():
@@ -220,7 +229,7 @@ def _chunks(call: Call, response: httpx.Response) -> Iterator:
 
 async def _achunks(call: Call, response: httpx.Response) -> AsyncIterator:
     """``_chunks``'s mirror image."""
-    translator = chat.StreamTranslator(model=call.model, api_key=call.api_key, contract=call.contract)
+    translator = call.translator()
     try:
         try:
             async for line in response.aiter_lines():
@@ -283,6 +292,15 @@ class MiMoProvider(CustomLLM):
                 yield chunk
         finally:  # closing this generator (the caller's aclose()) does not close the one it iterates
             await chunks.aclose()
+
+    def embedding(self, model, input, model_response, print_verbose, logging_obj, optional_params, api_key=None,
+                  api_base=None, timeout=None, litellm_params=None):
+        raise errors.bad_request(f"MiMo has no embeddings: {model} cannot embed text (MiMo serves chat, speech and "
+                                 "transcription only).", model=model)
+
+    async def aembedding(self, model, input, model_response, print_verbose, logging_obj, optional_params,
+                         api_key=None, api_base=None, timeout=None, litellm_params=None):
+        self.embedding(model, input, model_response, print_verbose, logging_obj, optional_params)
 
 
 handler = MiMoProvider()

@@ -1,6 +1,6 @@
 """What the LiteLLM functions ``patches.py`` replaces do for ``xiaomi/`` calls: the param gate
 of ``completion``, ``speech`` / ``transcription`` (and their async twins) in MiMo's chat dialect,
-the clear refusal of ``embedding``, and the proxy's model list.
+the capability answers, and the proxy's model list.
 
 LiteLLM has no hook for a custom provider's audio: ``speech()`` and ``transcription()`` raise
 ``'xiaomi' is not a valid LlmProviders`` (docs/litellm-internals.md, "Audio routes"). Each MiMo
@@ -17,7 +17,7 @@ from typing import Any
 
 import litellm
 
-from . import audio_calls, chat, credentials, discovery, errors, limits, models, speech, transcription
+from . import audio_calls, capabilities, chat, credentials, discovery, errors, limits, models, speech, transcription
 
 # Arguments of the outer call that the inner chat calls inherit.
 _INHERITED = ("api_key", "api_base", "region", "upstream_model", "timeout", "metadata", "litellm_metadata",
@@ -41,9 +41,11 @@ def _drop_params(arguments: dict) -> bool:
     return bool(arguments.get("drop_params") or litellm.drop_params)
 
 
-def _inner(arguments: dict, model: str) -> dict:
-    """The arguments of each MiMo chat call a speech or transcription is made of."""
+def _inner(arguments: dict, model: str, call_type: str) -> dict:
+    """The arguments of each MiMo chat call a speech or transcription is made of; LiteLLM's logging
+    sees each as a call of ``call_type`` (``speech``, ``aspeech``, ...), one event per piece."""
     inner = {k: arguments[k] for k in _INHERITED if arguments.get(k) is not None}
+    inner["logged_as"] = call_type
     if arguments.get("base_url") and "api_base" not in inner:
         inner["api_base"] = arguments["base_url"]
     # num_retries only when the caller gave it: LiteLLM stamps an inner call's num_retries on its
@@ -89,14 +91,23 @@ def _speech_plan(arguments: dict) -> speech.SpeechPlan:
     )
 
 
-def speech_sync(arguments: dict) -> audio_calls.SpeechAudio:
-    plan = _speech_plan(arguments)
-    return audio_calls.speak(plan, _inner(arguments, plan.model), _window(arguments, plan.model))
+def _streams(arguments: dict) -> bool:
+    """A speech comes back as it is made when the caller asks (``stream=True``), and always inside
+    the proxy, whose speech route reads it with ``aiter_bytes`` (docs/litellm-internals.md, "Audio
+    routes"); otherwise whole, as LiteLLM's built-in speech providers return it."""
+    return bool(arguments.get("stream")) or arguments.get("proxy_server_request") is not None
 
 
-async def speech_async(arguments: dict) -> audio_calls.SpeechAudio:
+def speech_sync(arguments: dict):
     plan = _speech_plan(arguments)
-    return await audio_calls.aspeak(plan, _inner(arguments, plan.model), _window(arguments, plan.model))
+    return audio_calls.speak(plan, _inner(arguments, plan.model, "speech"), _window(arguments, plan.model),
+                             _streams(arguments))
+
+
+async def speech_async(arguments: dict):
+    plan = _speech_plan(arguments)
+    return await audio_calls.aspeak(plan, _inner(arguments, plan.model, "aspeech"), _window(arguments, plan.model),
+                                    _streams(arguments))
 
 
 # --- transcription ---------------------------------------------------------------------------
@@ -118,27 +129,15 @@ def _plain_text(plan: transcription.TranscriptionPlan, arguments: dict) -> bool:
 
 def transcription_sync(arguments: dict):
     plan = _transcription_plan(arguments)
-    answers = audio_calls.transcribe(plan, _inner(arguments, plan.model), _window(arguments, plan.model))
+    answers = audio_calls.transcribe(plan, _inner(arguments, plan.model, "transcription"), _window(arguments, plan.model))
     return audio_calls.transcription_result(plan, answers, _plain_text(plan, arguments))
 
 
 async def transcription_async(arguments: dict):
     plan = _transcription_plan(arguments)
-    answers = await audio_calls.atranscribe(plan, _inner(arguments, plan.model), _window(arguments, plan.model))
+    answers = await audio_calls.atranscribe(plan, _inner(arguments, plan.model, "atranscription"),
+                                            _window(arguments, plan.model))
     return audio_calls.transcription_result(plan, answers, _plain_text(plan, arguments))
-
-
-# --- embeddings ------------------------------------------------------------------------------
-
-
-def no_embeddings(arguments: dict) -> None:
-    raise errors.bad_request(
-        f"MiMo has no embeddings: {arguments.get('model')} cannot embed text "
-        "(MiMo serves chat, speech and transcription only).", model=str(arguments.get("model")))
-
-
-async def no_embeddings_async(arguments: dict) -> None:
-    no_embeddings(arguments)
 
 
 # --- what the patched LiteLLM functions do (patches.py installs them) -------------------------
@@ -221,8 +220,31 @@ speech_route = _served("speech", speech_sync)
 aspeech_route = _served("speech", speech_async)
 transcription_route = _served("transcription", transcription_sync)
 atranscription_route = _served("transcription", transcription_async)
-embedding_route = _served("embedding", no_embeddings)
-aembedding_route = _served("embedding", no_embeddings_async)
+
+
+def _is_ours(model: object, provider: object) -> bool:
+    return provider == models.PROVIDER or (not provider and isinstance(model, str)
+                                           and model.startswith(models.PROVIDER + "/"))
+
+
+def supported_openai_params(original: Callable, model: str, custom_llm_provider: str | None = None,
+                            request_type: str = "chat_completion", base_model: str | None = None) -> list | None:
+    """LiteLLM answers every custom provider from one generic list: answer for ours
+    (``capabilities.py``)."""
+    if _is_ours(model, custom_llm_provider):
+        models.ensure_registered()
+        return capabilities.supported_params(model.removeprefix(models.PROVIDER + "/"), request_type)
+    return original(model=model, custom_llm_provider=custom_llm_provider, request_type=request_type,
+                    base_model=base_model)
+
+
+def model_info(original: Callable, model: str, custom_llm_provider: str | None = None, api_base: str | None = None,
+               api_key: str | None = None) -> Any:
+    """Capability reads (``litellm.supports_*``, ``get_model_info``) find the catalogue also after
+    ``litellm.model_cost`` was replaced, as LiteLLM's own provider tests do before they check."""
+    if _is_ours(model, custom_llm_provider):
+        models.ensure_registered()
+    return original(model=model, custom_llm_provider=custom_llm_provider, api_base=api_base, api_key=api_key)
 
 
 def provider_models(original: Callable, provider: str, litellm_params: Any = None) -> Any:

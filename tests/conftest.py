@@ -11,6 +11,7 @@ PINNED_TODAY = "2026-11-29"
 os.environ["LITELLM_MIMO_TODAY"] = PINNED_TODAY
 
 from dataclasses import dataclass
+from pathlib import Path
 from types import SimpleNamespace
 
 import litellm
@@ -26,8 +27,11 @@ if os.environ.get("CI"):
 
 import litellm_mimo
 from litellm_mimo import credentials
-from tests.proxy import ROOT, SHIPPED_CONFIG, Proxy, derived_config, free_port  # noqa: F401 (free_port: shared)
-from tests.standin import StandIn
+from litellm_mimo.testing import Proxy, derived_config, free_port  # noqa: F401 (free_port: shared)
+from mimo_standin import StandIn
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_CONFIG = ROOT / "proxy_config.yaml"  # as the README runs it (the package ships this file)
 
 CASSETTES = ROOT / "cassettes"
 AUDIO = ROOT / "tests" / "fixtures" / "audio"
@@ -211,7 +215,7 @@ def mimo(_mimo_session):
 def _proxy_session(_mimo_session, tmp_path_factory):
     calls = tmp_path_factory.mktemp("proxy") / "calls.jsonl"
     config = derived_config(
-        extra_settings={"callbacks": ["tests.proxy_callback.recorder"], "request_timeout": TIMEOUT},
+        extra_settings={"callbacks": ["litellm_mimo.testing.callback.recorder"], "request_timeout": TIMEOUT},
         router_settings={"num_retries": 0},  # LiteLLM's cooldowns stay on: what users run
     )
     config["model_list"] += [

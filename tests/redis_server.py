@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.proxy import free_port
+from litellm_mimo.testing import free_port
 
 
 def redis_server_binary() -> Path | None:

@@ -16,8 +16,8 @@ import pytest
 
 from litellm_mimo import audiofile, pieces
 from tests.conftest import AUDIO
-from tests.proxy import AUTH, MASTER_KEY
-from tests.standin import text_in_pcm
+from litellm_mimo.testing import AUTH, MASTER_KEY
+from mimo_standin import text_in_pcm
 
 TTS, ASR = "xiaomi/mimo-v2.5-tts", "xiaomi/mimo-v2.5-asr"
 # Eight sentences of ~2,400 characters: the splitter makes each one piece (Xiaomi's advice: ~2,500).
@@ -104,7 +104,7 @@ async def test_a_failing_piece_fails_the_call_at_once_naming_it(mimo, asynchrono
 
 def test_a_piece_failing_after_audio_was_handed_on_ends_the_stream_with_the_error(mimo):
     mimo.faults_by_text = {"Piece number 5 ": ["400-invalid"]}
-    r = speak(mimo, response_format="pcm", audio_concurrency=2)  # piece 1 is fine: the call returns
+    r = speak(mimo, response_format="pcm", audio_concurrency=2, stream=True)  # piece 1 is fine: the call returns
     received = []
     with pytest.raises(litellm.BadRequestError, match="Piece 6 of 8 failed"):
         for chunk in r.iter_bytes():
@@ -166,18 +166,16 @@ def first_bytes_and_last_request(mimo, chunks) -> tuple[float, float]:
 
 def test_in_code_the_first_piece_is_heard_before_the_last_is_asked_for(mimo):
     mimo.delay = 0.5
-    r = speak(mimo, response_format="wav", audio_concurrency=2)
+    r = speak(mimo, response_format="wav", audio_concurrency=2, stream=True)
     first, last_asked = first_bytes_and_last_request(mimo, r.iter_bytes())
     assert first < last_asked  # 8 pieces, 2 at a time: the last is asked for after three rounds
     assert mimo.requests[0]["body"]["stream"] is True and mimo.requests[0]["body"]["audio"]["format"] == "pcm16"
 
 
-async def test_async_streaming_and_aread(mimo):
+async def test_async_streaming_when_asked_for(mimo):
     mimo.delay = 0.5
     r = await litellm.aspeech(model=TTS, input=TEXT, api_base=mimo.url, api_key="k", response_format="wav",
-                              audio_concurrency=2)
-    with pytest.raises(httpx.ResponseNotRead):  # as httpx: an async body is read with aread() first
-        r.content
+                              audio_concurrency=2, stream=True)
     first = None
     async for chunk in await r.aiter_bytes():
         first = first or (chunk and time.monotonic())
@@ -186,16 +184,18 @@ async def test_async_streaming_and_aread(mimo):
 
 
 def test_a_streamed_wav_says_its_length_is_unknown_and_a_read_one_has_it_exact(mimo):
-    streamed = b"".join(speak(mimo, response_format="wav").iter_bytes())
+    streamed = b"".join(speak(mimo, response_format="wav", stream=True).iter_bytes())
     assert struct.unpack_from("<I", streamed, 40)[0] == audiofile.STREAMED
+    assert struct.unpack_from("<I", speak(mimo, response_format="wav", stream=True).read(), 40)[0] != audiofile.STREAMED
     whole = speak(mimo, response_format="wav").content
     assert struct.unpack_from("<II", whole, 4)[0] == len(whole) - 8 and whole[44:] == streamed[44:]
     with wave.open(io.BytesIO(whole)) as w:
         assert w.getnframes() == (len(whole) - 44) // 2
 
 
-def test_write_to_file_gives_the_exact_header(mimo, tmp_path):
-    speak(mimo, response_format="wav").write_to_file(tmp_path / "speech.wav")
+@pytest.mark.parametrize("stream", [False, True])
+def test_write_to_file_gives_the_exact_header(mimo, tmp_path, stream):
+    speak(mimo, response_format="wav", stream=stream).write_to_file(tmp_path / "speech.wav")
     data = (tmp_path / "speech.wav").read_bytes()
     assert struct.unpack_from("<I", data, 40)[0] == len(data) - 44
 

@@ -10,7 +10,7 @@ import httpx
 import litellm
 import pytest
 
-from tests.proxy import AUTH
+from litellm_mimo.testing import AUTH
 
 LONG = "long " + "word " * 300  # the stand-in echoes it one word per 50 ms: 15 s
 HANG_UP_WITHIN = 2.0  # seconds

@@ -7,7 +7,7 @@ import anthropic
 import openai
 import pytest
 
-from tests.proxy import MASTER_KEY
+from litellm_mimo.testing import MASTER_KEY
 
 HI = [{"role": "user", "content": "Hi claude"}]
 WEATHER = {"name": "get_weather", "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}}}

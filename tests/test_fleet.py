@@ -20,9 +20,9 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT, SHIPPED_CONFIG, Proxy, assert_openai_error
-from tests.proxy import AUTH
+from litellm_mimo.testing import AUTH
 from tests.redis_server import RedisServer, redis_server_binary
-from tests.standin import StandIn, pcm_for_text, text_in_pcm, wav_bytes
+from mimo_standin import StandIn, pcm_for_text, text_in_pcm, wav_bytes
 
 FLEET_CONFIG = ROOT / "proxy_config.fleet.yaml"
 LIMITED = "mimo-v2.6-flash"  # rpm 10 here, for the limit; every other deployment's raised for the load

@@ -10,8 +10,8 @@ import pytest
 
 from litellm_mimo import audiofile, limits, speech
 from tests.conftest import ASR_LIMIT_MB, SPEECH_LIMIT, assert_openai_error
-from tests.proxy import AUTH
-from tests.standin import pcm_for_text
+from litellm_mimo.testing import AUTH
+from mimo_standin import pcm_for_text
 
 TTS, ASR = "xiaomi/mimo-v2.5-tts", "xiaomi/mimo-v2.5-asr"
 

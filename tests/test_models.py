@@ -17,15 +17,16 @@ import yaml
 
 import litellm_mimo
 from litellm_mimo import models
-from tests.conftest import PINNED_TODAY, ROOT
+from tests.conftest import ROOT
 
 # Xiaomi's published prices, USD per 1M tokens (docs/mimo-api.md): input, cached input, output.
 PUBLISHED = {
     "mimo-v2.6-pro": (0.435, 0.0036, 0.87),
     "mimo-v2.6-flash": (0.14, 0.0028, 0.28),
     "mimo-v2.6-pro[1m]": (0.435, 0.0036, 0.87),
+    "mimo-v2.6-pro-ultraspeed": (4.35, 0.036, 8.70),  # reported by two catalogues citing Xiaomi's price page
 }
-V26_CHAT = ["mimo-v2.6-pro", "mimo-v2.6-flash", "mimo-v2.6-pro[1m]"]  # ultraspeed: unpriced, so not registered
+V26_CHAT = ["mimo-v2.6-pro", "mimo-v2.6-flash", "mimo-v2.6-pro[1m]", "mimo-v2.6-pro-ultraspeed"]
 # Every id Xiaomi retired by the pinned day, and the model Xiaomi serves in its place.
 RETIRED = {
     "mimo-v2-flash": ("2026-06-30", "mimo-v2.6-flash"),
@@ -36,6 +37,7 @@ RETIRED = {
     "mimo-v2.5-pro": ("2026-10-21", "mimo-v2.6-pro"),
     "mimo-v2.5-pro[1m]": ("2026-10-21", "mimo-v2.6-pro[1m]"),
     "MiMo-V2.5-Pro": ("2026-10-21", "mimo-v2.6-pro"),  # any case
+    "mimo-v2.5-pro-ultraspeed": ("2026-09-08", "mimo-v2.6-pro-ultraspeed"),  # a beta, ended at 00:00
 }
 USAGE = {"prompt_tokens": 12000, "completion_tokens": 3400, "total_tokens": 15400,
          "completion_tokens_details": {"reasoning_tokens": 1100}}
@@ -123,15 +125,32 @@ def test_free_tts_costs_zero(model):
     assert info["max_output_tokens"] == 8192 and info["mode"] == "audio_speech"
 
 
-def test_ultraspeed_price_stays_unknown():
-    """Priced by contract: no number is made up."""
+def test_a_model_without_a_price_has_no_cost(monkeypatch):
+    """No number is made up: an id the catalogue does not price (XIAOMI_MODELS) costs None."""
+    monkeypatch.setenv(models.MODELS_ENV, "mimo-v2.7-pro")
     seen: list = []
-    r = litellm.completion(model="xiaomi/mimo-v2.6-pro-ultraspeed", messages=HI, api_key="k",
+    r = litellm.completion(model="xiaomi/mimo-v2.7-pro", messages=HI, api_key="k",
                            client=mimo_client({**USAGE, "prompt_tokens_details": {}}, seen))
     assert r._hidden_params.get("response_cost") is None
     with pytest.raises(litellm.exceptions.ModelNotMappedError, match="isn.t mapped"):
         litellm.completion_cost(completion_response=r)
+    assert seen[0]["model"] == "mimo-v2.7-pro"
+
+
+def test_an_upgrade_to_a_dearer_successor_names_both_prices(monkeypatch, caplog):
+    monkeypatch.setenv(models.UPGRADE_ENV, "1")
+    models._warned.clear()
+    with caplog.at_level(logging.WARNING, logger="litellm_mimo"):
+        _, cost, seen = priced_call("mimo-v2.5-pro-ultraspeed")
     assert seen[0]["model"] == "mimo-v2.6-pro-ultraspeed"
+    assert cost == pytest.approx(expected_cost("mimo-v2.6-pro-ultraspeed", 0))
+    warning, = [r.getMessage() for r in caplog.records if "instead (XIAOMI_UPGRADE_RETIRED=1)" in r.getMessage()]
+    assert "USD 4.35 / 8.7 per 1M input / output tokens against mimo-v2.5-pro-ultraspeed's 1.305 / 2.61" in warning
+    assert "about 3.3 times as much" in warning
+    models._warned.clear()
+    with caplog.at_level(logging.WARNING, logger="litellm_mimo"):
+        priced_call("mimo-v2.5")  # to a cheaper (here: equal) successor, no prices in the warning
+    assert "times as much" not in caplog.records[-1].getMessage()
 
 
 def test_asr_is_priced_per_second_of_audio_from_mimos_usage():
@@ -154,10 +173,6 @@ def test_a_deployments_model_info_overrides_the_asr_price():
 
 
 # --- lifecycle -------------------------------------------------------------------------------
-
-
-def test_conftest_pins_today():
-    assert models.today() == date.fromisoformat(PINNED_TODAY)
 
 
 @pytest.mark.parametrize("model", list(RETIRED))
@@ -202,18 +217,28 @@ def test_retirement_follows_the_date_not_a_flag(monkeypatch, caplog):
             litellm.completion(model="xiaomi/mimo-v2.5", messages=HI, api_key="k", client=client)
     assert [body["model"] for body in seen] == ["mimo-v2.5", "mimo-v2.5"]
     warnings = [r.getMessage() for r in caplog.records if "mimo-v2.5 " in r.getMessage()]
-    assert warnings == ["MiMo model mimo-v2.5 will be retired by Xiaomi on 2026-10-21; move to mimo-v2.6-flash "
-                        "before then."]
-    monkeypatch.setenv(models.TODAY_ENV, "2026-10-21")
-    with pytest.raises(litellm.BadRequestError, match="retired by Xiaomi on 2026-10-21"):
+    assert warnings == ["MiMo model mimo-v2.5 will be retired by Xiaomi on 2026-10-21 10:00 Beijing time; move to "
+                        "mimo-v2.6-flash before then."]
+    monkeypatch.setenv(models.TODAY_ENV, "2026-10-21T09:59")  # Xiaomi cut V2.5 off at 10:00 Beijing time
+    litellm.completion(model="xiaomi/mimo-v2.5", messages=HI, api_key="k", client=client)
+    monkeypatch.setenv(models.TODAY_ENV, "2026-10-21T02:00+00:00")  # 10:00 in Beijing
+    with pytest.raises(litellm.BadRequestError, match="retired by Xiaomi on 2026-10-21 10:00 Beijing time"):
         litellm.completion(model="xiaomi/mimo-v2.5", messages=HI, api_key="k", client=client)
-    assert len(seen) == 2
+    assert len(seen) == 3
+
+
+def test_a_date_only_pin_means_midnight_in_beijing(monkeypatch):
+    monkeypatch.setenv(models.TODAY_ENV, "2026-09-08")
+    assert models.now() == models.beijing(2026, 9, 8)
+    assert models.lookup("mimo-v2.5-pro-ultraspeed").retired() and not models.lookup("mimo-v2.5").retired()
+    monkeypatch.setenv(models.TODAY_ENV, "2026-10-21")
+    assert not models.lookup("mimo-v2.5").retired()  # 00:00, before the 10:00 cut-off
 
 
 def test_the_current_successor_follows_the_chain_by_date():
     v2_flash = models.lookup("mimo-v2-flash")
     assert models.current_successor(v2_flash, date(2026, 7, 1)).id == "mimo-v2.5"  # v2.5 still served then
-    assert models.current_successor(v2_flash, date(2026, 10, 21)).id == "mimo-v2.6-flash"
+    assert models.current_successor(v2_flash, models.beijing(2026, 10, 21, 10)).id == "mimo-v2.6-flash"
 
 
 @pytest.mark.parametrize("model", list(RETIRED))
@@ -380,20 +405,21 @@ def _size(value):
 
 
 def _prices(m: models.MiMoModel) -> str:
+    reported = " (reported)" if m.reported else ""
     if m.audio_second_price is not None:
-        return f"{m.audio_second_price * 3600:g} per audio hour (reported)"
+        return f"{m.audio_second_price * 3600:g} per audio hour{reported}"
     if not m.priced:
         return "not published"
     if not m.input_price and not m.output_price:
         return "free for now"
-    return f"{m.input_price:g} / {m.cached_input_price:g} / {m.output_price:g}"
+    return f"{m.input_price:g} / {m.cached_input_price:g} / {m.output_price:g}{reported}"
 
 
 def _status(m: models.MiMoModel) -> str:
     if m.retired():
-        return f"retired {m.retires}: use `{models.current_successor(m).id}`"
+        return f"retired {m.retirement}: use `{models.current_successor(m).id}`"
     if m.retires:
-        return f"retires {m.retires}: move to `{models.current_successor(m, m.retires).id}`"
+        return f"retires {m.retirement}: move to `{models.current_successor(m, m.retires).id}`"
     return f"current (since {m.launched})" if m.launched else "current"
 
 
@@ -407,7 +433,7 @@ def model_table() -> str:
         rows.append(f"| `{m.id}` | {m.mode} | {sizes} | {_prices(m)} | {_status(m)} |")
     successors: dict = {}
     for m in sorted((m for m in models.CATALOGUE.values() if m.retired()), key=lambda m: m.id):
-        successors.setdefault(m.retires, {}).setdefault(models.current_successor(m).id, []).append(f"`{m.id}`")
+        successors.setdefault(m.retirement, {}).setdefault(models.current_successor(m).id, []).append(f"`{m.id}`")
     rows.append("")
     rows += [f"- Retired {day}: " + "; ".join(f"{', '.join(old)} → `{new}`" for new, old in sorted(by.items())) + "."
              for day, by in sorted(successors.items())]

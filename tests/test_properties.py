@@ -3,8 +3,10 @@ way to MiMo and is accepted by the stand-in; any response or stream built from M
 back without losing reasoning, tool calls, audio or usage; arbitrary bytes never crash a parser."""
 
 import base64
+import io
 import json
 import string
+import wave
 
 import httpx
 import litellm
@@ -13,11 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from litellm_mimo import audiofile, chat, errors, speech, transcription
+from litellm_mimo import chat, errors, speech, transcription
 from litellm.types.utils import ModelResponseStream
 
 from litellm_mimo.provider import Call
-from tests.standin import StandIn
+from mimo_standin import StandIn
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -156,10 +158,11 @@ LITELLM_ERRORS = (openai.OpenAIError,)  # every LiteLLM exception derives from t
 
 
 @settings(max_examples=200, deadline=None)
-@given(status=st.sampled_from([200, 400, 401, 402, 403, 404, 429, 500, 503]), body=st.binary(max_size=300))
+@given(status=st.sampled_from([200, 400, 401, 402, 403, 404, 429, 500, 503]), body=st.one_of(
+    st.binary(max_size=300), st.sampled_from([b"{}", b'{"choices": []}', b'{"choices": 3}', b'{"choices": [{"index": 0, '
+                                               b'"finish_reason": "stop", "message": {"role": "assistant", "content": "hi"}}]}'])))
 def test_arbitrary_upstream_bodies_give_clean_errors(status, body):
-    call = Call.__new__(Call)
-    call.model, call.api_key, call.logging_obj, call.body, call.model_info = "mimo-v2.6-pro", "secret-key", None, {"model": "m"}, {}
+    call = Call("mimo-v2.6-pro", [{"role": "user", "content": "x"}], "http://127.0.0.1:9/v1", "secret-key", {}, None, None, None)
     if status >= 400:
         error = call.error(httpx.Response(status), body)
         assert isinstance(error, LITELLM_ERRORS) and error.status_code == status
@@ -167,9 +170,12 @@ def test_arbitrary_upstream_bodies_give_clean_errors(status, body):
         assert 0 < len(reason) <= 500
         return
     try:
-        call.parse(body, litellm.ModelResponse())
+        response = call.parse(body, litellm.ModelResponse())
     except LITELLM_ERRORS as exc:
         assert "MiMo" in str(exc)
+    else:  # an answer only from a JSON body with choices, and they are the body's
+        choices = json.loads(body)["choices"]
+        assert [c.message.content for c in response.choices] == [c["message"]["content"] for c in choices] != []
 
 
 @settings(max_examples=300, deadline=None)
@@ -192,13 +198,29 @@ def test_arbitrary_stream_lines_give_chunks_or_clean_errors(lines):
     assert all(isinstance(c, ModelResponseStream) for c in chunks)
 
 
+def wav_file(frames: bytes, channels: int, width: int) -> bytes:
+    """A real WAV file of whole frames, written by the standard library."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(channels), w.setsampwidth(width), w.setframerate(24000)
+        w.writeframes(frames[:len(frames) - len(frames) % (channels * width)])
+    return out.getvalue()
+
+
+def wav_format_and_frames(data: bytes) -> tuple[tuple[int, int, int], bytes]:
+    with wave.open(io.BytesIO(data)) as w:
+        return (w.getnchannels(), w.getsampwidth(), w.getframerate()), w.readframes(w.getnframes())
+
+
 @settings(max_examples=300, deadline=None)
 @given(data=st.one_of(st.binary(max_size=400),
                       st.binary(max_size=200).map(lambda b: b"RIFF\x00\x00\x00\x00WAVE" + b),
                       st.binary(max_size=200).map(lambda b: b"ID3\x03\x00\x00\x00\x00\x00\x10" + b),
-                      st.binary(max_size=200).map(lambda b: b"\xff\xf3" + b)))
+                      st.binary(max_size=200).map(lambda b: b"\xff\xf3" + b),
+                      st.builds(wav_file, st.binary(max_size=600), st.sampled_from([1, 2]), st.sampled_from([1, 2, 3])),
+                      st.builds(wav_file, st.binary(min_size=100, max_size=600), st.sampled_from([1, 2]),
+                                st.sampled_from([1, 2, 3]))))  # over 200 characters as a data URL: in pieces
 def test_arbitrary_audio_files_are_accepted_or_refused_cleanly(data):
-    assert audiofile.sniff(data) in (None, "wav", "mp3")
     try:
         plan = transcription.plan("mimo-v2.5-asr", data, max_data_url_chars=200)
     except litellm.BadRequestError as exc:
@@ -207,18 +229,45 @@ def test_arbitrary_audio_files_are_accepted_or_refused_cleanly(data):
     urls = [transcription.chat_kwargs(plan, piece)["messages"][0]["content"][0]["input_audio"]["data"]
             for piece in plan.pieces]
     assert all(len(url) <= 200 for url in urls)  # every piece within the limit
-    assert b"".join(b"".join(bytes(b) for b in piece) for piece in plan.pieces) == data or plan.kind == "wav"
+    pieces = [b"".join(bytes(b) for b in piece) for piece in plan.pieces]
+    if plan.kind == "mp3":
+        assert b"".join(pieces) == data  # as sent, or cut on its frames: nothing lost, added or moved
+    elif pieces != [data]:  # cut: each piece a whole WAV file (read by the standard library) in the
+        # file's format, with its samples in order
+        pieces_read = [wav_format_and_frames(p) for p in pieces]
+        try:
+            params, frames = wav_format_and_frames(data)
+        except (wave.Error, EOFError):  # a header the package reads more leniently (its sizes, its format tag)
+            return
+        assert all(p == params for p, _ in pieces_read) and b"".join(f for _, f in pieces_read) == frames
 
 
 @settings(max_examples=200, deadline=None)
-@given(voice=st.one_of(st.text(max_size=60), st.binary(max_size=60).map(
-    lambda b: "data:audio/wav;base64," + base64.b64encode(b).decode())))
+@given(voice=st.one_of(
+    st.text(max_size=60),
+    st.builds(lambda name, case, pad: pad + case(name) + pad, st.sampled_from([*speech.PRESET_VOICES, *speech.OPENAI_VOICES]),
+              st.sampled_from([str, str.upper, str.title]), st.sampled_from(["", " "])),
+    st.binary(max_size=60).map(lambda b: "data:audio/wav;base64," + base64.b64encode(b).decode()),
+    st.binary(max_size=60).map(lambda b: "data:audio/wav;base64," + base64.b64encode(b"RIFF\0\0\0\0WAVE" + b).decode())))
 def test_arbitrary_voices_are_accepted_or_refused_cleanly(voice):
+    presets = {v.lower(): v for v in speech.PRESET_VOICES}
     for model in ("mimo-v2.5-tts", "mimo-v2.5-tts-voicedesign", "mimo-v2.5-tts-voiceclone"):
         try:
-            speech.plan(model, "Hello.", voice=voice, instructions="A calm voice.")
+            plan = speech.plan(model, "Hello.", voice=voice, instructions="A calm voice.")
         except litellm.BadRequestError as exc:
             assert exc.type == "invalid_request_error"
+            continue
+        sent = plan.audio.get("voice")
+        if model.endswith("-voiceclone"):  # a data URL whose bytes are the wav it names, sent as given
+            sample = base64.b64decode(voice.partition(",")[2])
+            assert sent == voice and sample[:4] == b"RIFF" and sample[8:12] == b"WAVE"
+            continue
+        name = voice.strip().lower()  # a preset's or OpenAI's name, in any case
+        assert name in presets or name in speech.OPENAI_VOICES
+        if model.endswith("-voicedesign") or name not in presets:
+            assert sent is None  # voice design's voice is its instructions; OpenAI's names: MiMo's default
+        else:
+            assert sent == presets[name]  # MiMo's own spelling
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

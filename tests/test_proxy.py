@@ -13,7 +13,7 @@ import pytest
 
 import litellm_mimo
 from tests.conftest import AUDIO, ROOT, SHIPPED_CONFIG, Proxy, assert_openai_error
-from tests.proxy import AUTH, MASTER_KEY
+from litellm_mimo.testing import AUTH, MASTER_KEY
 
 pytestmark = pytest.mark.proxy
 
@@ -217,10 +217,13 @@ def test_every_route_is_logged_at_its_price_for_the_calling_key(proxy, client):
         client.audio.transcriptions.create(model="mimo-v2.5-asr", file=f)
     by_model = {r["model"]: r for r in logged_calls(proxy, 4)}
     assert by_model["mimo-v2.6-pro"]["response_cost"] > 0
-    # docs/proxy.md: no published price, so LiteLLM's Router (which enters every deployment in
-    # its cost map, counting a model without prices as free) logs 0.0, not None.
-    assert by_model["mimo-v2.6-pro-ultraspeed"]["response_cost"] == 0.0
+    # Its reported price: 10x mimo-v2.6-pro's, for the same tokens (the stand-in counts them alike).
+    assert by_model["mimo-v2.6-pro-ultraspeed"]["response_cost"] == pytest.approx(
+        10 * by_model["mimo-v2.6-pro"]["response_cost"])
     assert by_model["mimo-v2.5-tts"]["response_cost"] == 0.0  # free for now
+    # Logged as what they are, as LiteLLM's built-in audio providers' calls are.
+    assert [by_model[m]["call_type"] for m in ("mimo-v2.6-pro", "mimo-v2.5-tts", "mimo-v2.5-asr")] == [
+        "acompletion", "aspeech", "atranscription"]
     # Per second of audio, from MiMo's usage.seconds (4 for this clip): not 0, not by response time.
     assert by_model["mimo-v2.5-asr"]["response_cost"] == pytest.approx(4 * 0.074 / 3600)
     keys = {r["user_api_key_hash"] for r in by_model.values()}

@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+from litellm_mimo.testing import free_port
+from mimo_standin import StandIn
 from tests.conftest import ROOT, readme_blocks as blocks
-from tests.proxy import free_port
-from tests.standin import StandIn
 
 KINDS = {"readme: tryout", "readme: against-tryout", "readme: in-code", "readme: needs-key", "test-command",
          "readme: deployments",  # served by the tests' proxy (conftest)
-         "readme: fleet"}  # proxy_config.fleet.yaml, which tests/test_fleet.py runs
+         "readme: fleet",  # proxy_config.fleet.yaml, which tests/test_fleet.py runs
+         "readme: pytest"}  # a user's test file with the mimo_standin fixture
 
 
 def test_every_code_block_runs_here_or_says_it_needs_a_key():
@@ -63,16 +64,26 @@ def test_the_in_code_examples_run_against_the_standin(tmp_path):
     assert [b["response_format"] for b in typed_sent] == [{"type": "json_object"}]
 
 
+def test_a_users_test_file_with_the_fixture_passes(tmp_path):
+    (_, _, code), = blocks("readme: pytest")
+    (tmp_path / "test_mine.py").write_text(code)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XIAOMI_")}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_mine.py"], cwd=tmp_path,
+                          env={**env, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout[-3000:] + done.stderr[-2000:]
+
+
 @pytest.fixture
 def tryout(tmp_path):
-    """`python -m tests.tryout`, as the README starts it, on a free port; always stopped."""
+    """`litellm-mimo tryout`, as the README starts it (in another directory, on a free port); always stopped."""
     (_, _, command), = blocks("readme: tryout")
-    assert command.strip().endswith("&& .venv/bin/python -m tests.tryout")
+    assert command.strip().endswith("&& LITELLM_LOCAL_MODEL_COST_MAP=True .venv/bin/litellm-mimo tryout")
     port = free_port()
     output = tmp_path / "tryout.out"
     with open(output, "w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "tests.tryout"], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                   env={**os.environ, "PORT": str(port)}, start_new_session=True)
+        process = subprocess.Popen([str(Path(sys.executable).parent / "litellm-mimo"), "tryout", "--port", str(port)],
+                                   cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT,
+                                   env={**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}, start_new_session=True)
     proxy_pid = None
     try:
         deadline = time.monotonic() + 120
@@ -107,6 +118,17 @@ def test_the_proxy_examples_run_against_the_tryout(tryout, tmp_path):
         time.sleep(0.2)
     assert len(served) == requests, output.read_text()
     assert {"mimo-v2.6-pro", "mimo-v2.5-tts", "mimo-v2.5-asr"} <= {line.split()[-2] for line in served}
+    # A request without a key: the line says the status the client got (LiteLLM's JSON 401).
+    out = run("bash", "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:4000/v1/chat/completions "
+                      "-H 'Content-Type: application/json' -d '{\"model\": \"mimo-v2.6-flash\", \"messages\": []}'",
+              tmp_path, {}, port)
+    assert out == "401"
+    for _ in range(50):
+        refused = [line for line in output.read_text().splitlines() if line.endswith("(refused)")]
+        if refused:
+            break
+        time.sleep(0.2)
+    assert [line.split()[1] for line in refused] == ["401"], output.read_text()
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=30)
     log = re.search(r"The proxy's log stays at (\S+)", output.read_text())

@@ -10,17 +10,23 @@ import pytest
 
 import litellm_mimo
 from litellm_mimo import patches, provider
+from tests.conftest import AUDIO, ROOT
 
 MODEL = "xiaomi/mimo-v2.6-pro"
 HI = [{"role": "user", "content": "Hi"}]
 REPLACED = [p for p in patches.TABLE if p.route is not None]
 
 
-@pytest.mark.parametrize("patch", patches.TABLE, ids=[p.key for p in patches.TABLE])
-def test_every_litellm_internal_the_package_relies_on_is_here(patch):
+# A required entry needs no test here: without it `import litellm_mimo` raises IncompatibleLiteLLM.
+# An optional one only warns, so this is where CI learns that a LiteLLM version lost it. Not the
+# proxy's app: importing it sets the proxy up in this process (the proxy tests' 413s prove it).
+OPTIONAL = [p for p in patches.TABLE if p.optional and p.module != "litellm.proxy.proxy_server"]
+
+
+@pytest.mark.parametrize("patch", OPTIONAL, ids=[p.key for p in OPTIONAL])
+def test_every_optional_litellm_internal_the_package_relies_on_is_here(patch):
+    pytest.importorskip(patch.module)  # a proxy module's entry is checked only once it is loaded
     assert patches.problem(patch) is None
-    if patch.route is not None and not patch.optional:
-        assert getattr(importlib.import_module(patch.module), patch.name).__litellm_mimo__
 
 
 @pytest.mark.parametrize("module,name,words", [
@@ -72,7 +78,7 @@ def test_register_is_idempotent():
 
 def test_unregister_undoes_everything(mimo):
     originals = {p.key: patches._installed[p.key].original for p in REPLACED if p.key in patches._installed}
-    assert len(originals) >= 14
+    assert set(originals) == {p.key for p in REPLACED if patches._module(p) is not None}  # every one loaded
     litellm_mimo.unregister()
     try:
         for key, original in originals.items():
@@ -157,3 +163,87 @@ def test_other_providers_keep_litellms_param_handling():
             litellm.completion(model="echo/x", messages=HI, reasoning_effort="low")
     finally:
         litellm.custom_provider_map = [e for e in litellm.custom_provider_map if e["provider"] != "echo"]
+
+
+@pytest.mark.parametrize("module", ["litellm", "litellm.main"])
+@pytest.mark.parametrize("name", ["completion", "speech", "aspeech", "transcription", "atranscription"])
+async def test_every_replaced_function_serves_xiaomi_by_each_name(mimo, module, name):
+    """Callers reach these functions as litellm.X and as litellm.main.X (acompletion and the Router by
+    the former or the latter): each name must serve xiaomi/ itself."""
+    function = getattr(importlib.import_module(module), name)
+    call = {"completion": dict(model=MODEL, messages=HI, thinking={"type": "disabled"}),  # the param gate
+            "speech": dict(model="xiaomi/mimo-v2.5-tts", input="Hi."),
+            "transcription": dict(model="xiaomi/mimo-v2.5-asr", file=("a.mp3", (AUDIO / "good-morning.mp3").read_bytes()))}
+    result = function(**call[name.removeprefix("a")], api_base=mimo.url, api_key="k")
+    if name.startswith("a"):
+        result = await result
+    assert len(mimo.requests) == 1 and mimo.requests[0]["body"]["model"] == call[name.removeprefix("a")]["model"][7:]
+
+
+def test_a_reference_taken_while_registered_passes_through_after_unregister(mimo):
+    held_completion = litellm.completion
+    from litellm import speech as held_speech
+
+    litellm_mimo.unregister()
+    try:
+        # LiteLLM's own answers, as if the package had never been there (not a KeyError)
+        for held, original, call in ((held_completion, litellm.completion, dict(model=MODEL, messages=HI)),
+                                     (held_speech, litellm.speech, dict(model="xiaomi/mimo-v2.5-tts", input="Hi."))):
+            assert held is not original
+            errors = []
+            for function in (held, original):
+                try:
+                    function(**call, api_key="k", api_base=mimo.url)
+                except (litellm.BadRequestError, ValueError) as exc:
+                    errors.append((type(exc), str(exc)))
+            assert len(errors) == 2 and errors[0] == errors[1]
+        assert held_completion(model="gpt-4o", messages=HI, mock_response="ok").choices[0].message.content == "ok"
+        assert mimo.requests == []
+    finally:
+        litellm_mimo.register()
+    assert held_speech(model="xiaomi/mimo-v2.5-tts", input="Hi.", api_key="k", api_base=mimo.url).content[:4] == b"RIFF"
+
+
+def _layers(app) -> list:
+    layers, layer = [], app.middleware_stack
+    while layer is not None:
+        layers.append(layer)
+        layer = getattr(layer, "app", None)
+    return layers
+
+
+@pytest.mark.proxy
+def test_the_body_limit_leaves_with_unregister_whenever_it_came():
+    """Installed before Starlette built the app's middleware stack or after, it is gone after
+    unregister() and back after register()."""
+    from litellm_mimo import limits
+
+    proxy_server = pytest.importorskip("litellm.proxy.proxy_server")
+    app = proxy_server.app
+    try:
+        for built in (False, True):
+            litellm_mimo.unregister()
+            if not built:
+                app.middleware_stack = None  # as on import, before the app's first call
+            litellm_mimo.register()
+            assert isinstance(app.middleware_stack, limits.BodyLimit)
+            litellm_mimo.unregister()
+            assert not any(isinstance(layer, limits.BodyLimit) for layer in _layers(app))
+            assert not any(m.cls is limits.BodyLimit for m in app.user_middleware)
+            litellm_mimo.register()
+            assert sum(isinstance(layer, limits.BodyLimit) for layer in _layers(app)) == 1
+    finally:
+        litellm_mimo.register()
+
+
+def test_at_most_13_litellm_functions_are_replaced():
+    model_checks = pytest.importorskip("litellm.proxy.auth.model_checks")  # the proxy's one, loaded
+    litellm_mimo.register()
+    assert model_checks.get_provider_models.__litellm_mimo__
+    assert len(patches.replaced()) <= 13, patches.replaced()
+
+
+def test_every_row_names_a_test_that_exists():
+    for patch in patches.TABLE:
+        path, _, name = patch.test.partition("::")
+        assert f"def {name}(" in (ROOT / path).read_text(), patch.test

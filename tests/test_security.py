@@ -12,8 +12,8 @@ import litellm
 import pytest
 
 from litellm_mimo import speech
-from tests.proxy import AUTH, Proxy
-from tests.standin import StandIn
+from litellm_mimo.testing import AUTH, Proxy
+from mimo_standin import StandIn
 
 SECRET = "sk-" + "Zq8LeakCanary" * 3
 AUDIO = Path(__file__).parent / "fixtures" / "audio"
@@ -82,7 +82,7 @@ def test_key_never_in_proxy_logs_or_error_bodies():
             bodies.append(httpx.post(f"{proxy.url}{path}", headers=AUTH, timeout=30, **kwargs).text)
         log = proxy.log()
     assert any('"error"' in b for b in bodies) and len(log) > 1000  # errors happened, debug logging was on
-    assert all(b.count("error") == 0 or "Traceback" not in b for b in bodies)
+    assert all("Traceback" not in b for b in bodies)
     for text in bodies + [log]:
         assert SECRET not in text and SECRET[:12] not in text
 

@@ -4,6 +4,8 @@ caller got (cassettes/speech_*.yaml), and every rejection with no request sent (
 import base64
 import io
 import logging
+import re
+import textwrap
 import time
 import wave
 
@@ -12,7 +14,8 @@ import pytest
 
 import litellm_mimo
 from litellm_mimo import audiofile, speech
-from tests.conftest import AUDIO, answer, creds, recorder, sent, stream_events
+from mimo_standin import text_in_pcm
+from tests.conftest import AUDIO, answer, creds, readme_blocks, recorder, sent, stream_events
 
 TTS = "xiaomi/mimo-v2.5-tts"
 
@@ -67,9 +70,64 @@ def test_mp3(mimo_api):
 async def test_aspeech(mimo_api):
     with recorder.use_cassette("speech_async.yaml") as cass:
         r = await litellm.aspeech(model=TTS, input="Async speech.", voice="mia", **creds(mimo_api))
-        audio = await r.aread()  # an async result is read with aread(), as httpx's responses are
     assert sent(cass)["audio"] == {"format": "wav", "voice": "Mia"}  # preset names in any case
-    assert audio == r.content == recorded_audio(cass)
+    assert r.content == recorded_audio(cass)  # readable once awaited, as LiteLLM's built-in providers' results
+
+
+# --- the awaited result is whole, as LiteLLM's built-in speech providers return it ------------------
+
+LONG = " ".join(f"Sentence {i} is here " + "and so on " * 60 + "to the end." for i in range(12))  # pieces
+
+
+def wav_frames(path_or_bytes) -> tuple[int, bytes]:
+    """The sample rate and samples of a WAV, read by the standard library."""
+    source = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else str(path_or_bytes)
+    with wave.open(source) as w:
+        assert (w.getnchannels(), w.getsampwidth()) == (1, 2)
+        return w.getframerate(), w.readframes(w.getnframes())
+
+
+@pytest.mark.parametrize("text", ["Async speech.", LONG], ids=["one piece", "several pieces"])
+async def test_the_awaited_result_is_complete(mimo, tmp_path, text):
+    r = await litellm.aspeech(model=TTS, input=text, api_base=mimo.url, api_key="k")
+    assert len(mimo.requests) == len(speech.split_text(text))
+    data = r.content
+    assert r.read() == data
+    for method in ("write_to_file", "stream_to_file"):
+        getattr(r, method)(tmp_path / f"{method}.wav")
+        assert (tmp_path / f"{method}.wav").read_bytes() == data
+    rate, samples = wav_frames(data)  # the header is exact: wave reads every sample and no more
+    assert rate == 24000 and len(samples) == len(data) - 44
+    assert text_in_pcm(samples) == text
+    assert r._hidden_params["response_cost"] == 0.0  # known at once: TTS is free
+
+
+async def test_litellms_documented_async_usage(mimo, tmp_path, monkeypatch):
+    """LiteLLM's docs: ``response = await litellm.aspeech(...)`` then ``response.stream_to_file(path)``."""
+    monkeypatch.setenv("XIAOMI_API_BASE", mimo.url)
+    monkeypatch.setenv("XIAOMI_API_KEY", "k")
+    speech_file_path = tmp_path / "speech.mp3"
+    response = await litellm.aspeech(model="xiaomi/mimo-v2.5-tts", voice="alloy", response_format="mp3",
+                                     input="the quick brown fox jumped over the lazy dogs", max_retries=1, timeout=600)
+    response.stream_to_file(speech_file_path)
+    assert speech_file_path.read_bytes() == (AUDIO / "good-morning.mp3").read_bytes()  # the stand-in's mp3
+
+
+async def test_the_readmes_speech_example_in_its_async_form(mimo, tmp_path, monkeypatch):
+    (_, _, quick_start), _ = readme_blocks("readme: in-code")
+    example = quick_start[quick_start.index("audio = litellm.speech("):]
+    example = re.sub(r"litellm\.transcription\((.*?)\)\.text", r"(await litellm.atranscription(\1)).text",
+                     example.replace("litellm.speech(", "await litellm.aspeech("))
+    assert "await litellm.aspeech(" in example and "audio.write_to_file(" in example
+    monkeypatch.setenv("XIAOMI_API_BASE", mimo.url)
+    monkeypatch.setenv("XIAOMI_API_KEY", "k")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec("import litellm\nasync def example():\n" + textwrap.indent(example, "    "), namespace)
+    await namespace["example"]()
+    rate, samples = wav_frames(tmp_path / "morning.wav")
+    assert text_in_pcm(samples) == "Hey boss, good morning!"
+    assert [r["body"]["model"] for r in mimo.requests] == ["mimo-v2.5-tts", "mimo-v2.5-asr"]
 
 
 def test_voice_design_takes_the_description_from_instructions(mimo_api, caplog):
@@ -230,7 +288,8 @@ def test_speech_runs_through_litellms_completion_path(mimo):
     litellm.callbacks = [seen]
     try:
         mimo.queued_faults = ["503"]
-        r = litellm.speech(model=TTS, input="Retry me.", num_retries=1, api_base=mimo.url, api_key="k")
+        # piece_retries=0: the package's own retry of a piece is off, so the retry is num_retries'
+        r = litellm.speech(model=TTS, input="Retry me.", num_retries=1, piece_retries=0, api_base=mimo.url, api_key="k")
         for _ in range(50):  # LiteLLM logs success on a background thread
             if seen.calls:
                 break

@@ -13,7 +13,7 @@ import pytest
 
 from litellm_mimo import audiofile, transcription
 from tests.conftest import AUDIO, answer, creds, recorder, sent
-from tests.standin import pcm_for_text, wav_bytes
+from mimo_standin import pcm_for_text, wav_bytes
 
 ASR = "xiaomi/mimo-v2.5-asr"
 WAV = (AUDIO / "good-morning-24k.wav").read_bytes()

@@ -1,8 +1,9 @@
-"""Try litellm-mimo without a MiMo key: ``python -m tests.tryout`` (from the repository).
+"""Try litellm-mimo without a MiMo key: ``litellm-mimo tryout [--port N]``.
 
-Starts the local MiMo stand-in and LiteLLM's proxy on the shipped ``proxy_config.yaml`` on
-http://127.0.0.1:4000 (``PORT`` changes it), with the README's master key, then prints one line
-per request the proxy serves. The proxy's log is kept after exit, and its path printed.
+Starts the local MiMo stand-in (``mimo_standin``) and LiteLLM's proxy on the shipped
+``proxy_config.yaml`` on http://127.0.0.1:4000 (``--port`` changes it), with the README's master
+key, then prints one line per request the proxy serves until stopped. The proxy's log is kept
+after exit, and its path printed.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from tests.proxy import MASTER_KEY, ROOT, Proxy, derived_config
-from tests.standin import StandIn
+from mimo_standin import StandIn
+
+from .proxy import MASTER_KEY, Proxy, derived_config
 
 
 def summary(record: dict) -> str:
@@ -28,16 +30,16 @@ def summary(record: dict) -> str:
     return f"  {at}  {record['status']}  {seconds}  {record.get('model') or '?'}  ({kind})"
 
 
-def main() -> None:
-    port = int(os.environ.get("PORT", "4000"))
+def main(port: int | None = None) -> None:
+    port = port or int(os.environ.get("PORT", "4000"))
     files = Path(tempfile.mkdtemp(prefix="litellm-mimo-tryout-"))
     served = files / "requests.jsonl"
     served.touch()
-    config = derived_config(extra_settings={"callbacks": ["tests.proxy_callback.recorder"]})
+    config = derived_config(extra_settings={"callbacks": ["litellm_mimo.testing.callback.recorder"]})
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop the proxy on SIGTERM too
     with StandIn() as mimo:
-        proxy = Proxy(mimo.url, config=config, port=port, keep_files_in=files, cwd=ROOT,
-                      env={"PYTHONPATH": str(ROOT), "PROXY_CALLBACK_LOG": str(served)})
+        proxy = Proxy(mimo.url, config=config, port=port, keep_files_in=files,
+                      env={"PROXY_CALLBACK_LOG": str(served)})
         died = False
         try:
             with proxy:

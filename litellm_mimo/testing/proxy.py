@@ -1,7 +1,7 @@
 """Run the real LiteLLM proxy as a subprocess on 127.0.0.1 for end-to-end tests: a free port,
 a health check, and always stopped by its PID (its whole process group, workers included).
 
-``python -m tests.tryout`` uses it to let a newcomer try everything without a key.
+``litellm-mimo tryout`` uses it to let a newcomer try everything without a key.
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ from pathlib import Path
 import httpx
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-SHIPPED_CONFIG = ROOT / "proxy_config.yaml"
+PACKAGE = Path(__file__).resolve().parent.parent
+# The configs shipped inside the package (in a clone, links to the repository's root files).
+SHIPPED_CONFIG = PACKAGE / "proxy_config.yaml"
+FLEET_CONFIG = PACKAGE / "proxy_config.fleet.yaml"
 MASTER_KEY = "sk-local-master"  # the README's; any value but sk-1234, which LiteLLM refuses
 AUTH = {"Authorization": f"Bearer {MASTER_KEY}"}  # what a client of the proxy sends
 LITELLM = Path(sys.executable).parent / "litellm"

@@ -29,9 +29,22 @@ class CallRecorder(CustomLogger):
 
     async def async_post_call_failure_hook(self, request_data, original_exception, user_api_key_dict,
                                            traceback_str=None):
-        status = getattr(original_exception, "status_code", None) or getattr(original_exception, "code", None)
-        _write({"call_type": "failure", "model": (request_data or {}).get("model"), "status": int(status or 500),
-                "seconds": None})
+        _write({"call_type": "failure", "model": (request_data or {}).get("model"),
+                "status": _status(original_exception, user_api_key_dict), "seconds": None})
+
+
+def _status(exception: Exception, user_api_key_dict) -> int:
+    """The status the client got. A ProxyException's ``code`` is a string ("401")."""
+    status = getattr(exception, "status_code", None) or getattr(exception, "code", None)
+    if status is None and getattr(user_api_key_dict, "token", None) is None \
+            and getattr(user_api_key_dict, "user_role", None) is None:
+        # Refused by the key check, which hands this hook the bare exception (Exception("No api key
+        # passed in.")) and only then answers the client 401 (litellm/proxy/auth/auth_exception_handler.py).
+        return 401
+    try:
+        return int(status)
+    except (TypeError, ValueError):
+        return 500
 
 
 recorder = CallRecorder()

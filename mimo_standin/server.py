@@ -1,12 +1,4 @@
-"""A local stand-in for the MiMo API, written to docs/mimo-api.md.
-
-It answers ``POST /v1/chat/completions`` the way MiMo does (official example bodies, the
-stream transcript's framing, the real error bodies) for chat, TTS and ASR, so cassettes can
-be recorded and the proxy driven without a key or a network. Listens on 127.0.0.1 only.
-
-Faults are asked for with the request header ``X-Standin-Fault`` (see ``FAULTS``).
-Run it alone with ``python -m tests.standin --port 8999``.
-"""
+"""The stand-in's server: see the package's docstring (``help(mimo_standin)``) for its manual."""
 
 from __future__ import annotations
 
@@ -24,9 +16,7 @@ import wave
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from litellm_mimo import audiofile
-
-AUDIO_DIR = Path(__file__).parent / "fixtures" / "audio"
+DATA_DIR = Path(__file__).parent  # good-morning.mp3, the answer to mp3 TTS requests
 OFFICIAL_TRANSCRIPT = "Good morning. Could you tell me what the weather will be like today?"
 INVALID_KEY = "invalid-key"
 CHAT_MODELS = {"mimo-v2.6-pro", "mimo-v2.6-flash", "mimo-v2.6-pro-ultraspeed", "mimo-v2.6-pro[1m]"}
@@ -36,6 +26,7 @@ ASR_MODELS = {"mimo-v2.5-asr"}
 MAX_COMPLETION_TOKENS = 131072
 MAX_AUDIO_BASE64 = 10_000_000
 SAMPLE_RATE = 24000
+CUE = re.compile(r"\[standin:(no-tool|bad-json)(?:\*(\d+))?\]")  # refusals on cue (see the package's manual)
 
 HTML_404 = (
     "<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n"
@@ -159,12 +150,23 @@ def _heard(body: dict) -> str:
             except ValueError:
                 continue
             if wav[:4] == b"RIFF":
-                return text_in_pcm(wav[audiofile.WAV_HEADER_SIZE:]) or ""
+                try:
+                    with wave.open(io.BytesIO(wav)) as w:
+                        return text_in_pcm(w.readframes(w.getnframes())) or ""
+                except (wave.Error, EOFError):
+                    return ""
     return ""
 
 
 def wav_bytes(pcm: bytes) -> bytes:
-    return audiofile.wav_file(pcm, SAMPLE_RATE)
+    """A whole 24 kHz 16-bit mono WAV file around ``pcm`` (MiMo's TTS format)."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(SAMPLE_RATE)
+        w.writeframes(pcm)
+    return out.getvalue()
 
 
 class StandIn:
@@ -201,6 +203,7 @@ class StandIn:
         # Token Plan: a tp- key answers only under its region's path (/sgp/v1/...: the tests point
         # XIAOMI_TOKEN_PLAN_URL at http://127.0.0.1:<port>/{region}/v1), 401 anywhere else.
         self.token_plan_region = "sgp"
+        self.cue_counts: dict[str, int] = {}  # requests seen per counted refusal cue ("no-tool*2": 3)
         self._lock = threading.Lock()
         self.server = _Server(("127.0.0.1", port), _Handler)
         self.server.daemon_threads = True
@@ -216,6 +219,7 @@ class StandIn:
             self.scripted.clear()
             self.faults_by_text.clear()
             self.hung_up.clear()
+            self.cue_counts.clear()
         self.json_schema_supported = False
         self.delay, self.tts_deltas, self.tts_silence, self.active, self.max_active = 0.0, 1, 0, 0, 0
         self.retry_after = "1"
@@ -240,6 +244,22 @@ class StandIn:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+    def refusals(self, messages: list) -> set[str]:
+        """The refusals (``no-tool``, ``bad-json``) a chat request's cues ask for: ``[standin:no-tool]``
+        always, ``[standin:no-tool*2]`` for the first 2 requests carrying it since the last reset."""
+        text = json.dumps(messages, ensure_ascii=False)
+        refused = set()
+        with self._lock:
+            for kind, count in set(CUE.findall(text)):
+                if not count:
+                    refused.add(kind)
+                    continue
+                key = f"{kind}*{count}"
+                self.cue_counts[key] = self.cue_counts.get(key, 0) + 1
+                if self.cue_counts[key] <= int(count):
+                    refused.add(kind)
+        return refused
 
     def record(self, entry: dict) -> str:
         """Log a request; return the fault to apply to it (queued first, then one for a marker in
@@ -416,6 +436,7 @@ class _Handler(BaseHTTPRequestHandler):
         text = _text_of(last.get("content"))
         tools = [t for t in body.get("tools") or [] if t.get("type") == "function"]
         message: dict = {"content": "", "role": "assistant", "tool_calls": None}
+        refused = self.server.standin.refusals(messages)
         with self.server.standin._lock:
             script = self.server.standin.scripted.pop(0) if self.server.standin.scripted else None
         if script is not None:
@@ -425,21 +446,32 @@ class _Handler(BaseHTTPRequestHandler):
                                      for name, arguments in script.get("tool_calls", [])] or None
             finish = "tool_calls" if message["tool_calls"] else "stop"
             message.update(script.get("fields", {}))
+        elif tools and last.get("role") == "user" and "no-tool" in refused:
+            message["content"] = f"I will answer without a tool. Echo: {text}"
+            finish = "stop"
         elif tools and last.get("role") == "user":
             calls = []
-            for i, tool in enumerate(tools[:2]):  # parallel calls occur
+            for tool in tools[:2]:  # parallel calls occur
                 fn = tool["function"]
-                props = list(((fn.get("parameters") or {}).get("properties") or {}).keys()) or ["input"]
+                parameters = fn.get("parameters") or {"type": "object", "properties": {}}
+                arguments = {next(iter(parameters.get("properties") or {"input": 0})): text}
                 calls.append({"id": f"call_{_id()[:24]}", "type": "function",
-                              "function": {"name": fn["name"], "arguments": json.dumps({props[0]: text})}})
+                              "function": {"name": fn["name"], "arguments": json.dumps(arguments, ensure_ascii=False)}})
             message["tool_calls"] = calls
             finish = "tool_calls"
         elif last.get("role") == "tool":
             message["content"] = f"The tool said: {_text_of(last.get('content'))}"
             finish = "stop"
+        elif response_format in ("json_object", "json_schema") and "bad-json" in refused:
+            message["content"] = f"Sure! In words rather than JSON: {text}"
+            finish = "stop"
         elif response_format == "json_object":
             schema = _schema_in_prompt(messages)
-            message["content"] = json.dumps(_value(schema, schema, text) if schema else {"echo": text})
+            message["content"] = json.dumps(_value(schema, schema, text) if schema else {"echo": text}, ensure_ascii=False)
+            finish = "stop"
+        elif response_format == "json_schema":
+            schema = ((body.get("response_format") or {}).get("json_schema") or {}).get("schema") or {}
+            message["content"] = json.dumps(_value(schema, schema, text), ensure_ascii=False)
             finish = "stop"
         else:
             message["content"] = f"Echo: {text}"
@@ -488,7 +520,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif fmt in ("pcm", "pcm16"):
             data = pcm
         elif fmt == "mp3":
-            data = (AUDIO_DIR / "good-morning.mp3").read_bytes()
+            data = (DATA_DIR / "good-morning.mp3").read_bytes()
         else:
             return param_error(f"Unsupported audio format: {fmt}")
         message = {"content": "", "role": "assistant", "tool_calls": None,
@@ -631,14 +663,16 @@ class _Handler(BaseHTTPRequestHandler):
         self._end_stream()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--port", type=int, default=8999)
-    args = parser.parse_args()
+def main(argv: list[str] | None = None, prog: str | None = None) -> None:
+    parser = argparse.ArgumentParser(prog=prog, description="Run the MiMo stand-in on 127.0.0.1 and print its base URL; "
+                                                            "it serves until stopped (Ctrl-C).")
+    parser.add_argument("--port", type=int, default=8999, help="the port to listen on (default 8999; 0 picks a free one)")
+    args = parser.parse_args(argv)
     standin = StandIn(args.port)
     print(f"MiMo stand-in on {standin.url}  (any API key but {INVALID_KEY!r} is accepted)", flush=True)
-    standin.server.serve_forever()
-
-
-if __name__ == "__main__":
-    main()
+    try:
+        standin.server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        standin.server.server_close()
