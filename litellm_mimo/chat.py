@@ -30,7 +30,8 @@ DEPLOYMENT_SETTINGS = ("region", "upstream_model", *limits.NAMES)
 # LiteLLM hands these to the provider inside optional_params, but they are the package's options,
 # not MiMo's: provider.py applies them (headers, retries, the structured-output bridge, the host);
 # they are never sent in the body.
-PACKAGE_OPTIONS = ("extra_headers", "max_retries", "structured_outputs", "logged_as", *DEPLOYMENT_SETTINGS)
+PACKAGE_OPTIONS = ("extra_headers", "max_retries", "structured_outputs", "reasoning_replay", "logged_as",
+                   *DEPLOYMENT_SETTINGS)
 
 
 def build_request(model: str, messages: list,
@@ -246,8 +247,10 @@ class StreamTranslator:
         self._decoder = sse.SSEDecoder()
         self._held: list[ModelResponseStream] = []
         self._finished = False
-        # What the answer says so far, for the contract: its text, and its tool calls by index.
+        # What the answer says so far: its text (for the contract), its reasoning (for the replay),
+        # and its tool calls by index, as [id, name, arguments] (for both).
         self._content: list[str] = []
+        self._reasoning: list[str] = []
         self._calls: dict[int, list[str]] = {}
 
     def feed_line(self, line: str) -> list[ModelResponseStream]:
@@ -284,8 +287,7 @@ class StreamTranslator:
         chunk = parse_chunk(sse.parse_event(data, model=self.model, api_key=self.api_key), model=self.model)
         if not chunk.choices:
             return [chunk, *self._release()]
-        if self.contract is not None:
-            self._collect(chunk)
+        self._collect(chunk)
         if any(choice.finish_reason for choice in chunk.choices):
             self._finished = True
             self._held.append(chunk)
@@ -294,19 +296,31 @@ class StreamTranslator:
 
     def _collect(self, chunk: ModelResponseStream) -> None:
         delta = chunk.choices[0].delta
-        self._content.append(delta.content or "")
+        if self.contract is not None:
+            self._content.append(delta.content or "")
+        if getattr(delta, "reasoning_content", None):
+            self._reasoning.append(delta.reasoning_content)
         for call in delta.tool_calls or []:
-            parts = self._calls.setdefault(call.index, ["", ""])
-            parts[0] += call.function.name or ""
-            parts[1] += call.function.arguments or ""
+            parts = self._calls.setdefault(call.index, ["", "", ""])
+            parts[0] += call.id or ""
+            parts[1] += call.function.name or ""
+            parts[2] += call.function.arguments or ""
+
+    def served(self) -> dict:
+        """The streamed answer's tool calls and reasoning, as a whole message would carry them."""
+        return {"tool_calls": [{"id": i, "type": "function", "function": {"name": n, "arguments": a}}
+                               for i, n, a in self._calls.values()], "reasoning_content": "".join(self._reasoning)}
 
     def _release(self) -> list[ModelResponseStream]:
-        """The held finish chunk, once the answer is known to meet its contract: a stream that
-        breaks it ends with the error instead (no repair: its chunks are already delivered)."""
+        """The held finish chunk, once the answer is checked against its contract: a stream that
+        breaks it is handed back with a warning, or (``strict``, ``validate``) ends with the error
+        instead (no repair: its chunks are already delivered)."""
         held, self._held = self._held, []
         if self.contract is not None and held and self.contract.applies_to(held[-1].choices[0].finish_reason):
             content = "".join(self._content)
-            problem = self.contract.problem(content, [(name, args) for name, args in self._calls.values()])
-            if problem is not None:
+            problem = self.contract.problem(content, [(name, args) for _, name, args in self._calls.values()])
+            if problem is not None and not self.contract.hand_back:
                 raise self.contract.failure(problem, self.model, streamed=True)
+            if problem is not None:  # its headers went out with its first chunk: only the log can tell
+                logger.warning(structured.handed_back(problem, self.model, streamed=True))
         return held

@@ -135,19 +135,29 @@ def bad_request(message: str, *, model: str) -> litellm.BadRequestError:
     return error
 
 
-class SchemaViolation(litellm.JSONSchemaValidationError):
-    """MiMo's answer broke the JSON Schema the caller asked for (``structured.py``). A LiteLLM
-    ``JSONSchemaValidationError``, so code that catches LiteLLM's own validation catches it; 502,
-    like any other answer of MiMo's that cannot be used."""
+def _response(status: int) -> httpx.Response:
+    return httpx.Response(status, request=httpx.Request("POST", "https://mimo.invalid/chat/completions"))
+
+
+def unmet_contract(message: str, *, model: str) -> litellm.UnprocessableEntityError:
+    """MiMo's answer does not do what the caller required (``structured.py``): 422, which LiteLLM's
+    Router neither retries nor cools a deployment down for, and the official clients do not retry."""
+    error = litellm.UnprocessableEntityError(message=message[:1000], model=model, llm_provider=PROVIDER,
+                                             response=_response(422))
+    error.type = "invalid_request_error"
+    return error
+
+
+class SchemaViolation(litellm.UnprocessableEntityError):
+    """MiMo's answer broke the JSON Schema the caller asked for (``structured.py``): a 422, with
+    the answer and the schema as LiteLLM's ``JSONSchemaValidationError`` carries them
+    (``raw_response``, ``schema``). Not a subclass of that one: its and this one's constructors
+    cannot both run (each hands its parent a different signature)."""
 
     def __init__(self, message: str, *, model: str, raw_response: str, schema: str) -> None:
-        super().__init__(model=model, llm_provider=PROVIDER, raw_response=raw_response, schema=schema)
-        self.message = message[:1000]
-        self.status_code = 502
-        self.type = "api_error"
-
-    def __str__(self) -> str:
-        return self.message
+        super().__init__(message=message[:1000], model=model, llm_provider=PROVIDER, response=_response(422))
+        self.raw_response, self.schema = raw_response, schema
+        self.type = "invalid_request_error"
 
 
 def malformed_upstream(message: str, *, model: str) -> litellm.APIError:

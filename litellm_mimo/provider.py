@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import logging
 import itertools
 import json
 import threading
@@ -20,7 +21,9 @@ from typing import Any
 import httpx
 from litellm.llms.custom_llm import CustomLLM
 
-from . import bodies, chat, credentials, errors, models, retries, structured
+from . import bodies, chat, credentials, errors, models, replay, retries, structured
+
+logger = logging.getLogger("litellm_mimo")
 
 DEFAULT_TIMEOUT = 600.0
 
@@ -160,7 +163,11 @@ class Call:
         if problem is None:
             return None
         if self.repaired >= self.contract.repairs:
-            raise self.contract.failure(problem, self.model)
+            if not self.contract.hand_back:
+                raise self.contract.failure(problem, self.model)
+            structured.flag(response, problem)
+            logger.warning(structured.handed_back(problem, self.model))
+            return None
         again = copy.copy(self)
         again.body = structured.repair_body(self.body, content, calls, problem)
         again.repaired, again.earlier_usage = self.repaired + 1, response.usage
@@ -171,6 +178,65 @@ class Call:
 
     def transport_error(self, exc: httpx.HTTPError) -> Exception:
         return errors.transport_error(exc, model=self.model, timeout=self.timeout.read)
+
+
+class Replay:
+    """MiMo's replay rule for one call (``replay.py``): the reasoning looked up for the turns that
+    came back without it, before anything is sent; the reasoning served, remembered after."""
+
+    def __init__(self, model: str, messages: list, optional_params: Mapping[str, Any],
+                 litellm_params: Mapping[str, Any] | None) -> None:
+        self.mode = replay.mode_of(optional_params.get("reasoning_replay"))
+        self.identity = replay.identity(litellm_params)
+        self.store = replay.store() if self.mode != "off" else None
+        known = models.lookup(model)
+        reasoning_model = known.mode == "chat" and (known.reasoning or not known.catalogued)
+        turns = replay.missing(messages) if self.store is not None and replay.thinking_on(reasoning_model, optional_params) else []
+        self.keys = {i: replay.turn_key(self.identity, messages[i]["tool_calls"] if isinstance(messages[i], Mapping)
+                                        else messages[i].tool_calls) for i in turns}
+
+    def lookup(self) -> dict[int, str | None]:
+        try:
+            return {i: self.store.get(key) for i, key in self.keys.items()}
+        except Exception:  # a store that cannot answer (Redis down) knows nothing
+            logger.warning("litellm-mimo could not read stored reasoning", exc_info=True)
+            return {}
+
+    async def alookup(self) -> dict[int, str | None]:
+        """``lookup``'s mirror image."""
+        try:
+            return {i: await self.store.aget(key) for i, key in self.keys.items()}
+        except Exception:
+            logger.warning("litellm-mimo could not read stored reasoning", exc_info=True)
+            return {}
+
+    def apply(self, messages: list, optional_params: Mapping[str, Any],
+              found: dict[int, str | None]) -> tuple[list, Mapping[str, Any]]:
+        """The history with the known reasoning re-attached, and the call's parameters: with thinking
+        disabled when a turn is unknown and the mode is "store"."""
+        messages = replay.reattach(messages, found)
+        unknown = [i for i in self.keys if not found.get(i)]
+        if unknown and self.mode == "store":
+            replay.warn_unknown(len(unknown), replay.asked_for(optional_params))
+            optional_params = replay.without_thinking(optional_params)
+        return messages, optional_params
+
+    def remember(self, message: Any) -> None:
+        found = replay.served(message) if self.store is not None else None
+        if found:
+            try:
+                self.store.put(replay.turn_key(self.identity, found[0]), found[1])
+            except Exception:
+                logger.warning("litellm-mimo could not store reasoning", exc_info=True)
+
+    async def aremember(self, message: Any) -> None:
+        """``remember``'s mirror image."""
+        found = replay.served(message) if self.store is not None else None
+        if found:
+            try:
+                await self.store.aput(replay.turn_key(self.identity, found[0]), found[1])
+            except Exception:
+                logger.warning("litellm-mimo could not store reasoning", exc_info=True)
 
 
 def _max_retries(value: object, model: str) -> int:
@@ -211,7 +277,7 @@ async def _asend(http: httpx.AsyncClient, call: Call) -> httpx.Response:
         await asyncio.sleep(call.wait_before_retry(attempt, failure))
 
 
-def _chunks(call: Call, response: httpx.Response) -> Iterator:
+def _chunks(call: Call, response: httpx.Response, replayed: Replay) -> Iterator:
     """Stream chunks from an open response; the response is closed however the loop ends."""
     translator = call.translator()
     try:
@@ -221,13 +287,14 @@ def _chunks(call: Call, response: httpx.Response) -> Iterator:
         except httpx.HTTPError as exc:
             raise call.transport_error(exc) from None
         yield from translator.close()
+        replayed.remember(translator.served())
     except Exception as exc:  # the proxy's error event takes its "type" from the exception
         raise errors.with_openai_type(exc)
     finally:
         response.close()
 
 
-async def _achunks(call: Call, response: httpx.Response) -> AsyncIterator:
+async def _achunks(call: Call, response: httpx.Response, replayed: Replay) -> AsyncIterator:
     """``_chunks``'s mirror image."""
     translator = call.translator()
     try:
@@ -239,6 +306,7 @@ async def _achunks(call: Call, response: httpx.Response) -> AsyncIterator:
             raise call.transport_error(exc) from None
         for chunk in translator.close():
             yield chunk
+        await replayed.aremember(translator.served())
     except Exception as exc:
         raise errors.with_openai_type(exc)
     finally:
@@ -255,21 +323,27 @@ class MiMoProvider(CustomLLM):
     def completion(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
                    encoding, api_key, logging_obj, optional_params, acompletion=None, litellm_params=None,
                    logger_fn=None, headers={}, timeout=None, client=None):
+        replayed = Replay(model, messages, optional_params, litellm_params)
+        messages, optional_params = replayed.apply(messages, optional_params, replayed.lookup())
         call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj, litellm_params)
         http = self.clients.sync(client)
         response = call.parse(bodies.read(_send(http, call)), model_response)
         while (call := call.repair(response)) is not None:
             response = call.parse(bodies.read(_send(http, call)), model_response)
+        replayed.remember(response.choices[0].message)
         return response
 
     async def acompletion(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
                           encoding, api_key, logging_obj, optional_params, acompletion=None, litellm_params=None,
                           logger_fn=None, headers={}, timeout=None, client=None):
+        replayed = Replay(model, messages, optional_params, litellm_params)
+        messages, optional_params = replayed.apply(messages, optional_params, await replayed.alookup())
         call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj, litellm_params)
         http = self.clients.async_(client)
         response = call.parse(await bodies.aread(await _asend(http, call)), model_response)
         while (call := call.repair(response)) is not None:
             response = call.parse(await bodies.aread(await _asend(http, call)), model_response)
+        await replayed.aremember(response.choices[0].message)
         return response
 
     def streaming(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
@@ -277,16 +351,20 @@ class MiMoProvider(CustomLLM):
                   logger_fn=None, headers={}, timeout=None, client=None) -> Iterator:
         # Not a generator itself: the request goes out (and an HTTP error is raised) when
         # litellm.completion(stream=True) is called, as with OpenAI's own client.
+        replayed = Replay(model, messages, optional_params, litellm_params)
+        messages, optional_params = replayed.apply(messages, optional_params, replayed.lookup())
         call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj, litellm_params)
-        return _chunks(call, _send(self.clients.sync(client), call))
+        return _chunks(call, _send(self.clients.sync(client), call), replayed)
 
     async def astreaming(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
                          encoding, api_key, logging_obj, optional_params, acompletion=None, litellm_params=None,
                          logger_fn=None, headers={}, timeout=None, client=None) -> AsyncIterator:
         # LiteLLM wraps whatever this returns without awaiting it (docs/litellm-internals.md,
         # "Custom providers"), so it is an async generator: the request goes out on the first step.
+        replayed = Replay(model, messages, optional_params, litellm_params)
+        messages, optional_params = replayed.apply(messages, optional_params, await replayed.alookup())
         call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj, litellm_params)
-        chunks = _achunks(call, await _asend(self.clients.async_(client), call))
+        chunks = _achunks(call, await _asend(self.clients.async_(client), call), replayed)
         try:
             async for chunk in chunks:
                 yield chunk

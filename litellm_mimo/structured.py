@@ -12,9 +12,18 @@ request"), while OpenAI clients rely on ``json_schema`` and on forcing a tool. P
 - an answer that breaks its contract gets one repair request (``repair_body``); ``provider.py``
   sends it and adds up both calls' usage.
 
-``structured_outputs`` (per call or in a deployment's ``litellm_params``) chooses: ``"bridge"``
-(the default: all of the above), ``"validate"`` (no repair request: a violation is raised at
-once), ``"native"`` (``response_format`` and ``tool_choice`` forwarded untouched, nothing checked).
+``structured_outputs`` (per call or in a deployment's ``litellm_params``) chooses:
+
+- ``"bridge"`` (the default): all of the above; an answer still off its contract after the repair
+  is handed back as MiMo gave it, flagged (``flag``), so that a framework's own validation and
+  retries run: agent frameworks recover from a plain answer, and a raised error is retried, and
+  its repair request sent again, by the proxy's Router and the client alike;
+- ``"strict"``: the same, then a 422 (``errors.unmet_contract`` / ``errors.SchemaViolation``);
+- ``"validate"``: the instruction and the check, no repair request, then a 422;
+- ``"native"``: ``response_format`` and ``tool_choice`` forwarded untouched, nothing checked.
+
+A 422 is neither retried nor a reason to cool a deployment down (LiteLLM's Router), nor retried by
+the official clients: one client request costs at most two MiMo requests.
 """
 
 from __future__ import annotations
@@ -26,7 +35,9 @@ from typing import Any
 
 from . import errors
 
-MODES = ("bridge", "validate", "native")
+MODES = ("bridge", "strict", "validate", "native")
+PROBLEM_FIELD = "structured_output_problem"  # in message.provider_specific_fields of an answer handed back
+PROBLEM_HEADER = "llm_provider-x-litellm-mimo-structured-output"  # the proxy sends it as a response header
 JSON_INSTRUCTION = ("Answer with one JSON object and nothing else: no prose, no code fence. It must be valid "
                     "against this JSON Schema:\n{schema}")
 TOOL_INSTRUCTION = "You must answer by calling the function `{name}`."
@@ -42,14 +53,18 @@ class Contract:
     schema_name: str = "response"
     tool: str | None = None  # the forced function's name; "*" for any ("required")
     strict_tools: dict[str, dict] = field(default_factory=dict)  # name -> parameters, of strict tools
+    offered: tuple[str, ...] = ()  # the function tools MiMo was offered
     repairs: int = 1
+    hand_back: bool = True  # after the repairs, return the answer flagged instead of raising
 
     def problem(self, content: str | None, tool_calls: list[tuple[str, str]]) -> Problem | None:
         """What is wrong with an answer (its text, and its tool calls as (name, arguments)), or None."""
-        if self.tool is not None:
-            names = [name for name, _ in tool_calls]
-            if not names or (self.tool != "*" and self.tool not in names):
-                return Problem(f"it calls no function, and {_tool_wanted(self.tool)} was required")
+        names = [name for name, _ in tool_calls]
+        if self.tool is not None and (not names or (self.tool != "*" and self.tool not in names)):
+            return Problem(f"it calls no function, and {_tool_wanted(self.tool)} was required")
+        stray = [name for name in names if name not in self.offered]
+        if self.tool is not None and stray:
+            return Problem(f"it calls `{stray[0]}`, which it was not offered ({', '.join(self.offered)})")
         for name, arguments in tool_calls:
             if name in self.strict_tools:
                 found = _json_problem(arguments, self.strict_tools[name])
@@ -67,9 +82,8 @@ class Contract:
         tried = ("in a stream, whose chunks were already delivered: no repair request is possible" if streamed
                  else f"after {self.repairs} repair request(s)")
         if problem.schema is None:
-            return errors.malformed_upstream(
-                f"MiMo answered without calling {_tool_wanted(self.tool)}, which tool_choice required ({tried}).",
-                model=model)
+            return errors.unmet_contract(f"MiMo's answer does not do what tool_choice required: {problem.text} "
+                                         f"({tried}).", model=model)
         return errors.SchemaViolation(
             f"MiMo's answer does not follow the schema {problem.schema_label}: {problem.text} ({tried}).",
             model=model, raw_response=problem.answer, schema=json.dumps(problem.schema, ensure_ascii=False))
@@ -91,7 +105,7 @@ class Problem:
 
 
 def _tool_wanted(tool: str) -> str:
-    return "a function call" if tool == "*" else f"the function `{tool}`"
+    return "a call of one of the functions offered" if tool == "*" else f"the function `{tool}`"
 
 
 def _jsonschema():
@@ -120,7 +134,7 @@ def prepare(body: dict, mode: str | None, model: str) -> Contract | None:
         raise errors.bad_request(f"structured_outputs={mode!r}: use one of {', '.join(MODES)}.", model=model)
     if mode == "native":
         return None
-    contract: dict[str, Any] = {"repairs": 1 if mode == "bridge" else 0}
+    contract: dict[str, Any] = {"repairs": 0 if mode == "validate" else 1, "hand_back": mode == "bridge"}
     instructions = []
     schema = _json_schema(body.get("response_format"), model)
     if schema is not None:
@@ -128,6 +142,7 @@ def prepare(body: dict, mode: str | None, model: str) -> Contract | None:
         body["response_format"] = {"type": "json_object"}
         instructions.append(JSON_INSTRUCTION.format(schema=json.dumps(schema[0], ensure_ascii=False)))
     tools = body.get("tools")
+    contract["offered"] = tuple(_names(tools))
     if tools:
         contract["strict_tools"] = {t["function"]["name"]: t["function"].get("parameters") or {}
                                     for t in tools if _is_function(t) and t["function"].get("strict")}
@@ -149,6 +164,7 @@ def prepare(body: dict, mode: str | None, model: str) -> Contract | None:
             raise errors.bad_request(f"tool_choice names the function `{name}`, which is not among the tools "
                                      f"({', '.join(_names(tools)) or 'none'}).", model=model)
         body["tools"] = chosen
+        contract["offered"] = (name,)
         contract["tool"] = name
         instructions.append(TOOL_INSTRUCTION.format(name=name))
     if not instructions and not contract.get("strict_tools"):
@@ -203,6 +219,23 @@ def _add_system_message(body: dict, text: str) -> None:
     messages = body["messages"]
     at = next((i for i, m in enumerate(messages) if m.get("role") not in ("system", "developer")), len(messages))
     messages.insert(at, {"role": "system", "content": text})
+
+
+def handed_back(problem: Problem, model: str, streamed: bool = False) -> str:
+    """The warning for an answer returned although it broke its contract."""
+    where = "a stream, which can only say so here" if streamed else "an answer flagged in " + \
+        f"message.provider_specific_fields[{PROBLEM_FIELD!r}] (through the proxy, the header {PROBLEM_HEADER[13:]})"
+    return (f"MiMo's answer ({model}) breaks what the caller required, after the one repair allowed: "
+            f"{problem.text}. Handed back as MiMo gave it, in {where}; structured_outputs='strict' raises instead.")
+
+
+def flag(response: Any, problem: Problem) -> None:
+    """Mark an answer handed back although it broke its contract, where a caller and a proxy client
+    can see it."""
+    message = response.choices[0].message
+    message.provider_specific_fields = {**(message.provider_specific_fields or {}), PROBLEM_FIELD: problem.text}
+    headers = response._hidden_params.setdefault("additional_headers", {})
+    headers[PROBLEM_HEADER] = problem.text.encode("ascii", "backslashreplace").decode()[:300]
 
 
 def answer_of(message: Any) -> tuple[str | None, list[tuple[str, str]]]:

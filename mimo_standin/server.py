@@ -454,7 +454,7 @@ class _Handler(BaseHTTPRequestHandler):
             for tool in tools[:2]:  # parallel calls occur
                 fn = tool["function"]
                 parameters = fn.get("parameters") or {"type": "object", "properties": {}}
-                arguments = {next(iter(parameters.get("properties") or {"input": 0})): text}
+                arguments = _value(parameters, parameters, text)
                 calls.append({"id": f"call_{_id()[:24]}", "type": "function",
                               "function": {"name": fn["name"], "arguments": json.dumps(arguments, ensure_ascii=False)}})
             message["tool_calls"] = calls

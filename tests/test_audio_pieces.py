@@ -31,18 +31,27 @@ def speak(mimo, **kwargs):
 
 @pytest.mark.parametrize("fmt", ["pcm", "wav", "mp3"])
 def test_pieces_are_joined_in_their_order_whatever_order_they_finish_in(mimo, fmt):
-    mimo.delay, mimo.tts_deltas = 0.05, 3
-    r = speak(mimo, response_format=fmt, audio_concurrency=4)
+    # The first piece is held 0.5 s (the stand-in's "timeout" waits X-Standin-Delay, then answers):
+    # pieces 2 to 4, sent with it, finish first.
+    mimo.tts_deltas, mimo.faults_by_text = 3, {"Piece number 0 ": ["timeout"]}
+    r = speak(mimo, response_format=fmt, audio_concurrency=4, headers={"X-Standin-Delay": "0.5"})
     audio = r.content
-    texts = [req["body"]["messages"][-1]["content"] for req in mimo.requests]
-    assert sorted(texts, key=TEXT.index) == SENTENCES
-    if fmt == "mp3":  # the stand-in's mp3 is a fixed clip: one per piece, concatenated
+    asked = {req["body"]["messages"][-1]["content"]: req["time"] for req in mimo.requests}
+    assert len(mimo.requests) == 8 and set(asked) == set(SENTENCES)  # each piece asked once
+    # No fifth piece is asked until piece 1 is handed on: pieces go out in their order, not as they
+    # finish (what the mp3 case can show: the stand-in answers every mp3 piece with one fixed clip).
+    assert sorted(asked.values())[4] - asked[SENTENCES[0]] >= 0.5
+    if fmt == "mp3":
         assert audio == (AUDIO / "good-morning.mp3").read_bytes() * 8
         return
-    pcm = audiofile.read_wav(audio).data.tobytes() if fmt == "wav" else audio
+    if fmt == "wav":  # one WAV header (read by the standard library), sized for all the samples after it
+        with wave.open(io.BytesIO(audio)) as w:
+            assert (w.getnchannels(), w.getsampwidth(), w.getframerate()) == (1, 2, 24000)
+            pcm = w.readframes(w.getnframes())
+            assert audio.count(b"RIFF") == 1 and w.getnframes() * 2 == len(pcm) == len(audio) - 44
+    else:
+        pcm = audio
     assert text_in_pcm(pcm) == TEXT  # every piece, in the text's order
-    if fmt == "wav":
-        assert audio.count(b"RIFF") == 1 and audiofile.read_wav(audio).data.nbytes == len(audio) - 44
 
 
 @pytest.mark.parametrize("window", [1, 3])

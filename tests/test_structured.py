@@ -4,6 +4,7 @@ what MiMo receives, validation, the one repair request and its usage, streams, t
 the `openai` client's parse() through the proxy."""
 
 import json
+import logging
 import re
 
 import litellm
@@ -12,7 +13,6 @@ import pydantic
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from litellm.exceptions import MidStreamFallbackError
 
 from litellm_mimo import errors, structured
 from litellm_mimo.testing import MASTER_KEY
@@ -81,11 +81,28 @@ async def test_an_invalid_answer_gets_one_repair_request_and_both_calls_count(mi
     (['{"name": "Paris"}', '{"name": "Paris", "population": "many"}'], "at $.population: 'many' is not of type 'integer'"),
     (["Paris has about two million people.", "Still prose."], "is not valid JSON"),
 ])
-def test_a_second_invalid_answer_is_a_clear_error(mimo, answers, words):
+def test_a_second_invalid_answer_is_handed_back_flagged(mimo, answers, words, caplog):
+    """After the one repair the answer is the framework's to validate and retry (issue 23: raising
+    aborted agent runs and was retried, repair and all, by the Router and the client)."""
     mimo.scripted = [{"content": a} for a in answers]
-    with pytest.raises(litellm.JSONSchemaValidationError) as caught:  # what LiteLLM's own validation raises
-        complete(mimo, response_format=CITY_FORMAT)
-    assert type(caught.value) is errors.SchemaViolation
+    with caplog.at_level(logging.WARNING, logger="litellm_mimo"):
+        r = complete(mimo, response_format=CITY_FORMAT)
+    assert r.choices[0].message.content == answers[1]
+    assert words in r.choices[0].message.provider_specific_fields[structured.PROBLEM_FIELD]
+    assert words in r._hidden_params["additional_headers"][structured.PROBLEM_HEADER]
+    assert "Handed back as MiMo gave it" in caplog.text
+    assert len(mimo.requests) == 2
+
+
+@pytest.mark.parametrize("answers,words", [
+    (['{"name": "Paris"}', '{"name": "Paris", "population": "many"}'], "at $.population: 'many' is not of type 'integer'"),
+    (["Paris has about two million people.", "Still prose."], "is not valid JSON"),
+])
+def test_strict_raises_a_422_after_the_repair(mimo, answers, words):
+    mimo.scripted = [{"content": a} for a in answers]
+    with pytest.raises(litellm.UnprocessableEntityError) as caught:
+        complete(mimo, response_format=CITY_FORMAT, structured_outputs="strict")
+    assert type(caught.value) is errors.SchemaViolation and caught.value.status_code == 422
     assert "does not follow the schema `City`" in str(caught.value) and words in str(caught.value)
     assert caught.value.raw_response == answers[1]
     assert len(mimo.requests) == 2
@@ -164,21 +181,31 @@ def test_a_valid_streamed_answer_streams_as_it_comes(mimo):
     assert mimo.requests[0]["body"]["response_format"] == {"type": "json_object"}
 
 
+def test_an_invalid_streamed_answer_is_handed_back_with_a_warning(mimo, caplog):
+    mimo.scripted = [{"content": '{"name": "Paris"}'}]
+    with caplog.at_level(logging.WARNING, logger="litellm_mimo"):
+        chunks = list(stream(mimo, response_format=City))
+    assert litellm.stream_chunk_builder(chunks).choices[0].message.content == '{"name": "Paris"}'
+    assert "'population' is a required property" in caplog.text and "a stream, which can only say so" in caplog.text
+    assert len(mimo.requests) == 1
+
+
 @pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
-async def test_an_invalid_streamed_answer_ends_the_stream_with_the_error(mimo, asynchronous):
+async def test_strict_ends_an_invalid_stream_with_the_error(mimo, asynchronous):
     mimo.scripted = [{"content": '{"name": "Paris"}'}]
     chunks = []
-    # LiteLLM wraps any failure after the first chunk so that the Router can fall back, keeping ours.
-    with pytest.raises(MidStreamFallbackError, match="no repair request is possible") as caught:
+    # A 4xx after the first chunk is not one LiteLLM wraps for a mid-stream fallback: it comes as it is.
+    with pytest.raises(errors.SchemaViolation, match="no repair request is possible") as caught:
         if asynchronous:
             async for chunk in await litellm.acompletion(model=MODEL, messages=ASK, api_base=mimo.url, api_key="k",
-                                                         stream=True, response_format=City):
+                                                         stream=True, response_format=City,
+                                                         structured_outputs="strict"):
                 chunks.append(chunk)
         else:
-            chunks.extend(stream(mimo, response_format=City))
+            chunks.extend(stream(mimo, response_format=City, structured_outputs="strict"))
     assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == '{"name": "Paris"}'
     assert not any(c.choices and c.choices[0].finish_reason for c in chunks)  # the error came instead
-    assert isinstance(caught.value.original_exception, errors.SchemaViolation)
+    assert caught.value.status_code == 422
     assert len(mimo.requests) == 1
 
 
@@ -222,11 +249,31 @@ def test_an_answer_without_the_forced_call_is_asked_again_once(mimo):
     assert r.usage.prompt_tokens == sum(q["usage"]["prompt_tokens"] for q in mimo.requests)
 
 
-def test_a_second_answer_without_it_is_an_error_naming_the_tool(mimo):
+def test_a_second_answer_without_it_is_handed_back_flagged(mimo):
+    """As smolagents expects of any provider: it recovers from a plain answer by itself."""
     mimo.scripted = [{"content": "It is sunny."}, {"content": "Sunny, I said."}]
-    with pytest.raises(litellm.APIError, match="without calling the function `get_weather`, which tool_choice required"):
-        complete(mimo, tools=[WEATHER], tool_choice={"type": "function", "function": {"name": "get_weather"}})
+    r = complete(mimo, tools=[WEATHER], tool_choice="required")
+    assert r.choices[0].message.content == "Sunny, I said." and not r.choices[0].message.tool_calls
+    assert r.choices[0].message.provider_specific_fields[structured.PROBLEM_FIELD] == (
+        "it calls no function, and a call of one of the functions offered was required")
     assert len(mimo.requests) == 2
+
+
+def test_strict_makes_it_a_422_naming_the_tool(mimo):
+    mimo.scripted = [{"content": "It is sunny."}, {"content": "Sunny, I said."}]
+    with pytest.raises(litellm.UnprocessableEntityError,
+                       match="it calls no function, and the function `get_weather` was required"):
+        complete(mimo, tools=[WEATHER], tool_choice={"type": "function", "function": {"name": "get_weather"}},
+                 structured_outputs="strict")
+    assert len(mimo.requests) == 2
+
+
+def test_required_does_not_accept_a_call_of_a_tool_never_offered(mimo):
+    mimo.scripted = [{"tool_calls": [("delete_everything", "{}")]}]  # then the stand-in calls an offered one
+    r = complete(mimo, tools=[WEATHER], tool_choice="required")
+    assert [c.function.name for c in r.choices[0].message.tool_calls] == ["get_weather"]
+    assert "it calls `delete_everything`, which it was not offered (get_weather)" in \
+        mimo.requests[1]["body"]["messages"][-1]["content"]
 
 
 def test_a_strict_tools_arguments_are_validated(mimo):
@@ -278,13 +325,10 @@ def test_any_answer_is_returned_if_valid_and_repaired_if_not(mimo, schema, answe
     valid = jsonschema.Draft202012Validator(schema).is_valid(answer)
     mimo.scripted = [{"content": json.dumps(answer)}, {"content": json.dumps(answer)}]
     call = dict(response_format={"type": "json_schema", "json_schema": {"name": "S", "schema": schema}})
-    if valid:
-        assert json.loads(complete(mimo, **call).choices[0].message.content) == answer
-        assert len(mimo.requests) == 1
-    else:
-        with pytest.raises(errors.SchemaViolation):
-            complete(mimo, **call)
-        assert len(mimo.requests) == 2
+    r = complete(mimo, **call)
+    assert json.loads(r.choices[0].message.content) == answer
+    flagged = structured.PROBLEM_FIELD in (r.choices[0].message.provider_specific_fields or {})
+    assert (flagged, len(mimo.requests)) == ((False, 1) if valid else (True, 2))
 
 
 # --- through the proxy, with the openai client --------------------------------------------------------
@@ -315,12 +359,32 @@ def test_parse_raises_on_an_answer_cut_by_the_length_limit(client, mimo):
         client.chat.completions.parse(model="mimo-v2.6-pro", messages=ASK, response_format=City, max_tokens=2)
 
 
-def test_an_answer_that_stays_invalid_is_a_502_in_openai_shape(client, mimo):
+def test_an_answer_that_stays_invalid_comes_back_flagged_for_the_clients_own_validation(client, mimo):
     mimo.scripted = [{"content": '{"name": "Paris"}'}] * 2
-    with pytest.raises(openai.APIStatusError) as caught:
-        client.chat.completions.parse(model="mimo-v2.6-pro", messages=ASK, response_format=City)
-    assert caught.value.status_code == 502
-    assert "does not follow the schema `City`" in caught.value.body["message"]
+    raw = client.chat.completions.with_raw_response.create(model="mimo-v2.6-pro", messages=ASK,
+                                                           response_format=CITY_FORMAT)
+    assert "'population' is a required property" in raw.headers["llm_provider-x-litellm-mimo-structured-output"]
+    assert raw.parse().choices[0].message.content == '{"name": "Paris"}'
+    assert len(mimo.requests) == 2
+
+
+@pytest.mark.parametrize("mode,status", [("bridge", 200), ("strict", 422), ("validate", 422)])
+def test_a_broken_contract_costs_at_most_two_mimo_requests(shipped, mode, status):
+    """Through the shipped proxy (the Router's default retries) with the openai client's default
+    retries: nothing retries a 422, and a handed-back answer is an answer."""
+    shipped.mimo.scripted = [{"content": '{"name": "Paris"}'}] * 9
+    client = openai.OpenAI(base_url=f"{shipped.proxy.url}/v1", api_key=MASTER_KEY, timeout=30)  # max_retries: 2
+    raw = client.chat.completions.with_raw_response.create(
+        model="mimo-v2.6-pro", messages=ASK, response_format=CITY_FORMAT, extra_body={"structured_outputs": mode}) \
+        if status == 200 else None
+    if status != 200:
+        with pytest.raises(openai.UnprocessableEntityError) as caught:
+            client.chat.completions.create(model="mimo-v2.6-pro", messages=ASK, response_format=CITY_FORMAT,
+                                           extra_body={"structured_outputs": mode})
+        assert "does not follow the schema `City`" in caught.value.body["message"]
+    else:
+        assert raw.http_response.status_code == 200
+    assert len(shipped.mimo.requests) == (1 if mode == "validate" else 2)
 
 
 def test_a_forced_tool_call_through_the_proxy(client, mimo):
