@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     if args.command == "standin":
         from mimo_standin import main as standin  # noqa: PLC0415
 
-        standin(["--port", "0"])
+        standin(["--port", str(args.port)])
         return 0
     from . import doctor  # noqa: PLC0415
 

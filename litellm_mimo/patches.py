@@ -95,6 +95,9 @@ _READ = [
           "a cost-map reload replays register_model calls recorded here",
           "tests/test_registration.py::test_a_reloaded_cost_map_does_not_bring_unregistered_models_back",
           optional=True),
+    Patch("litellm.proxy.proxy_server", "llm_router", "keep replayed reasoning where every replica finds it",
+          "the proxy's Router lives there, its cache holding the Redis of router_settings",
+          "tests/test_fleet.py::test_a_tool_turns_reasoning_is_shared_by_the_replicas", optional=True),
     Patch("litellm.main", "speech", "bind speech arguments by name", "the async twin takes *args, **kwargs",
           _BY_EACH_NAME, params=("model", "input", "voice", "instructions", "response_format", "speed")),
     Patch("litellm.main", "transcription", "bind transcription arguments by name", "the async twin takes *args, "
@@ -114,7 +117,7 @@ def litellm_version() -> str:
 def _module(patch: Patch) -> Any:
     """The patch's module, or None for an optional one whose module is not loaded (the proxy's
     modules exist only inside the proxy: importing them would import the whole proxy)."""
-    if patch.optional and patch.route is not None:
+    if patch.optional:
         return sys.modules.get(patch.module)
     try:
         return importlib.import_module(patch.module)
@@ -126,7 +129,7 @@ def problem(patch: Patch) -> str | None:
     """What is wrong with one entry in the installed LiteLLM, or None."""
     module = _module(patch)
     if module is None:
-        return None if patch.optional and patch.route is not None else f"module {patch.module} cannot be imported"
+        return None if patch.optional else f"module {patch.module} cannot be imported"
     if not hasattr(module, patch.name):
         return f"{patch.key} does not exist"
     if patch.params:

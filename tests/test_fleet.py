@@ -269,3 +269,23 @@ def test_mixed_load_with_transient_faults_through_two_replicas(fleet, mimo):
     assert all(not faults for faults in mimo.faults_by_text.values())  # every planned fault was met
     faulted = {marker for _, marker, fault in planned if fault and fault != "cut"}
     assert {marker for marker in faulted if attempts[marker] != 2} == set()  # failed once, then served
+
+
+def test_a_tool_turns_reasoning_is_shared_by_the_replicas(fleet, mimo):
+    """Turn 1 on one replica, turn 2 on the other: the reasoning comes back from the Router's Redis,
+    stored there with a time to live."""
+    weather = {"type": "function", "function": {"name": "get_weather", "parameters": {
+        "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
+    ask = [{"role": "user", "content": "Weather in Oslo?"}]
+    first = httpx.post(f"{fleet.replicas[0].url}/v1/chat/completions", headers=AUTH, timeout=30,
+                       json={"model": "mimo-v2.6-pro", "messages": ask, "tools": [weather]}).json()
+    message = first["choices"][0]["message"]
+    history = [*ask, {"role": "assistant", "content": "", "tool_calls": message["tool_calls"]},  # reasoning dropped
+               *({"role": "tool", "tool_call_id": c["id"], "content": "Cold"} for c in message["tool_calls"])]
+    keys = fleet.redis.client().keys("*litellm-mimo:reasoning:*")
+    assert len(keys) == 1 and 0 < fleet.redis.client().ttl(keys[0]) <= 3600
+    second = httpx.post(f"{fleet.replicas[1].url}/v1/chat/completions", headers=AUTH, timeout=30,
+                        json={"model": "mimo-v2.6-pro", "messages": history, "tools": [weather]})
+    assert second.status_code == 200, second.text
+    assert mimo.requests[-1]["body"]["messages"][1]["reasoning_content"] == message["reasoning_content"]
+    assert "thinking" not in mimo.requests[-1]["body"]

@@ -17,7 +17,8 @@ import pytest
 from pydantic import BaseModel
 
 from litellm_mimo import errors
-from mimo_standin import StandIn, pcm_for_text, text_in_pcm, wav_bytes
+import mimo_standin
+from mimo_standin import StandIn, pcm_for_text, server, text_in_pcm, wav_bytes
 from tests.conftest import AUDIO
 
 ROOM = {"type": "object", "properties": {"floor": {"type": "integer"}, "name": {"type": "string"}},
@@ -130,14 +131,15 @@ def test_wav_is_written_with_the_standard_library():
         assert text_in_pcm(w.readframes(w.getnframes())) == "Hello"
 
 
-def test_mp3_speech_comes_from_the_packages_own_data(mimo):
+def test_mp3_speech_comes_from_the_packages_own_data(mimo, monkeypatch, tmp_path):
+    """Read at run time from the package's own directory: an installed wheel has no tests/fixtures."""
+    assert server.DATA_DIR == Path(mimo_standin.__file__).parent
+    assert (server.DATA_DIR / "good-morning.mp3").read_bytes() == (AUDIO / "good-morning.mp3").read_bytes()
+    (tmp_path / "good-morning.mp3").write_bytes(b"ID3 another recording")
+    monkeypatch.setattr(server, "DATA_DIR", tmp_path)
     r = httpx.post(f"{mimo.url}/chat/completions", headers={"Authorization": "Bearer k"}, timeout=10, json={
         "model": "mimo-v2.5-tts", "audio": {"format": "mp3"}, "messages": [{"role": "assistant", "content": "Hi"}]})
-    audio = base64.b64decode(r.json()["choices"][0]["message"]["audio"]["data"])
-    assert audio == (AUDIO / "good-morning.mp3").read_bytes()
-    import mimo_standin
-
-    assert (Path(mimo_standin.__file__).parent / "good-morning.mp3").is_file()
+    assert base64.b64decode(r.json()["choices"][0]["message"]["audio"]["data"]) == b"ID3 another recording"
 
 
 def test_the_standin_imports_neither_litellm_nor_the_package():

@@ -77,6 +77,22 @@ async def test_tool_loop_replayed_by_the_sdk_when_told(mimo):
     assert_tool_loop(mimo, stream=False)
 
 
+async def test_a_tool_call_turn_the_package_never_served_turns_thinking_off(mimo):
+    """History from elsewhere (another process, a stored session): nothing is known of the turn's
+    reasoning, so the package sends thinking disabled rather than getting MiMo's 400."""
+    history = [{"role": "user", "content": "Rome"},
+               {"type": "function_call", "call_id": "call_from_another_process", "name": "get_weather",
+                "arguments": '{"city": "Rome"}'},
+               {"type": "function_call_output", "call_id": "call_from_another_process", "output": "rainy in Rome"}]
+    agent = Agent(name="weather", model=model(mimo), tools=[get_weather])
+    result = await Runner.run(agent, history)
+    assert result.final_output == "The tool said: rainy in Rome"
+    [body] = bodies(mimo)
+    [turn] = tool_turns(body)
+    assert turn["tool_calls"][0]["id"] == "call_from_another_process" and not turn.get("reasoning_content")
+    assert body["thinking"] == {"type": "disabled"}
+
+
 async def test_required_tool(mimo):
     agent = Agent(name="weather", model=model(mimo), tools=[get_weather], tool_use_behavior="stop_on_first_tool",
                   model_settings=ModelSettings(tool_choice="required"))
