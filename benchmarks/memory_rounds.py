@@ -20,9 +20,10 @@ import litellm  # noqa: E402
 
 import litellm_mimo  # noqa: E402
 from litellm_mimo.testing import MASTER_KEY, Proxy, derived_config  # noqa: E402
+import mimo_standin  # noqa: E402
 from mimo_standin import StandIn  # noqa: E402
 
-MP3 = (Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "audio" / "good-morning.mp3").read_bytes()
+MP3 = (Path(mimo_standin.__file__).parent / "good-morning.mp3").read_bytes()  # the stand-in's own sample
 
 
 def rss_mb(pid: int) -> float:

@@ -2,7 +2,8 @@
 (or after ``X-Bench-Delay`` seconds), in MiMo's wire format (docs/mimo-api.md), with no checks
 and no faults.
 
-- chat: the official example body (``reasoning_content``, ``usage``); with ``"stream": true``,
+- chat: the official example body (``reasoning_content``, ``usage``); with ``X-Bench-Tool-Call``,
+  a tool-call turn instead (one ``get_weather`` call and ``TOOL_REASONING``); with ``"stream": true``,
   the official transcript's framing: ``X-Bench-Chunks`` delta chunks (default 200: a role chunk,
   reasoning, then content), a finish chunk, a usage chunk with empty ``choices``, ``[DONE]``;
 - models ending in ``-tts``: ``choices[0].message.audio.data`` = base64 of a WAV of
@@ -46,6 +47,10 @@ CREATED = 1781233054
 TRANSCRIPT = "Good morning. Could you tell me what the weather will be like today?"
 CHAT_CONTENT = "Machine learning is a field of AI in which systems learn patterns from data."
 DEFAULT_CHUNKS = 200
+TOOL_CALL = {"id": "call_8f3a2b1c9d7e4f60a1b2c3d4", "type": "function",
+             "function": {"name": "get_weather", "arguments": '{"city": "Paris", "unit": "celsius"}'}}
+TOOL_REASONING = ("The user asks about the weather in Paris. I cannot know today's weather myself, so I should call "
+                  "the get_weather tool with the city, in celsius since the user writes from Europe. ") * 5  # ~1,000 chars
 DEFAULT_SECONDS = 30
 
 
@@ -65,6 +70,16 @@ def chat_body(model: str) -> bytes:
     usage = {"completion_tokens": 171, "prompt_tokens": 60, "total_tokens": 231,
              "completion_tokens_details": {"reasoning_tokens": 110}, "prompt_tokens_details": {}}
     return _completion(model, message, usage)
+
+
+@functools.lru_cache(maxsize=64)
+def tool_call_body(model: str) -> bytes:
+    message = {"content": "", "role": "assistant", "tool_calls": [TOOL_CALL],
+               "reasoning_content": TOOL_REASONING}
+    usage = {"completion_tokens": 260, "prompt_tokens": 120, "total_tokens": 380,
+             "completion_tokens_details": {"reasoning_tokens": 230}, "prompt_tokens_details": {}}
+    return _json({"id": RESPONSE_ID, "choices": [{"finish_reason": "tool_calls", "index": 0, "message": message}],
+                  "created": CREATED, "model": model, "object": "chat.completion", "usage": usage})
 
 
 def stream_split(chunks: int) -> tuple[int, int]:
@@ -163,6 +178,8 @@ async def chat_completions(request: Request) -> Response:
     if body.get("stream"):
         chunks = int(request.headers.get("x-bench-chunks", DEFAULT_CHUNKS))
         return Response(stream_body(model, chunks), media_type="text/event-stream")
+    if request.headers.get("x-bench-tool-call"):
+        return Response(tool_call_body(model), media_type="application/json")
     return Response(chat_body(model), media_type="application/json")
 
 

@@ -6,7 +6,6 @@ No I/O here: ``provider.py`` sends what ``build_request`` returns and feeds what
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,24 +13,12 @@ import litellm
 from litellm.types.utils import ModelResponse, ModelResponseStream, Usage
 from pydantic import ValidationError
 
-from . import errors, limits, models, sse, structured
+from . import errors, models, settings, sse, structured
+from .log import logger
 
-logger = logging.getLogger("litellm_mimo")
 
 REASONING_EFFORTS = ("none", "low", "medium", "high")
 CALL_FIELDS = {"model", "messages", "stream"}
-# The package's settings that a proxy deployment (its litellm_params) or the proxy's environment
-# chooses, never a client: LiteLLM's Router lets a request body's keys override the deployment's
-# litellm_params, so a client could lift a limit, multiply retries, pick another MiMo model, or send
-# the deployment's key to another region's host (a 401 that cools the deployment down for all).
-# routing.refuse_client_settings refuses them in a proxy request. The audio limits reach a
-# deployment's chat calls too.
-DEPLOYMENT_SETTINGS = ("region", "upstream_model", *limits.NAMES)
-# LiteLLM hands these to the provider inside optional_params, but they are the package's options,
-# not MiMo's: provider.py applies them (headers, retries, the structured-output bridge, the host);
-# they are never sent in the body.
-PACKAGE_OPTIONS = ("extra_headers", "max_retries", "structured_outputs", "reasoning_replay", "logged_as",
-                   *DEPLOYMENT_SETTINGS)
 
 
 def build_request(model: str, messages: list,
@@ -55,7 +42,7 @@ def build_request(model: str, messages: list,
     A request that breaks a rule MiMo's docs state (``models.check_request``) is refused here,
     before anything is sent.
     """
-    params = {k: v for k, v in optional_params.items() if k not in PACKAGE_OPTIONS}
+    params = {k: v for k, v in optional_params.items() if k not in settings.PACKAGE_OPTIONS}
     extra_body = params.pop("extra_body", None) or {}
     overriding = sorted(CALL_FIELDS & set(extra_body))
     if overriding:  # through the proxy, a model in extra_body would bypass the deployment's

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 
 import litellm
+from litellm.secret_managers.main import get_secret_str
 
 from . import errors
 
@@ -35,7 +36,7 @@ def find_api_key(api_key: str | None = None) -> str | None:
     """The key given, else the first variable of ``API_KEY_ENV`` that is set. A proxy config's
     ``os.environ/NAME`` that LiteLLM has not resolved yet is read here."""
     if isinstance(api_key, str) and api_key.startswith("os.environ/"):
-        api_key = os.environ.get(api_key[len("os.environ/"):])
+        api_key = get_secret_str(api_key)
     return api_key or next((os.environ[name] for name in API_KEY_ENV if os.environ.get(name)), None)
 
 

@@ -13,13 +13,13 @@ while ``GET {host}/models`` worked. Both are tried, in that order.
 from __future__ import annotations
 
 import hashlib
-import logging
 import threading
 import time
 
 import httpx
 
-logger = logging.getLogger("litellm_mimo")
+from .log import logger
+
 
 REFRESH_SECONDS = 600.0
 TIMEOUT_SECONDS = 5.0

@@ -86,17 +86,17 @@ def run(out: TextIO = sys.stdout) -> int:
         rows.append(Row("models", bool(listed), None, f"{len(listed)} listed: {', '.join(listed[:8])}" if listed else
                         "MiMo listed none (the pay-as-you-go host's list is known to be missing at times)"))
         rows.append(_timed("chat", lambda: "answered: " + repr((litellm.completion(
-            model=f"xiaomi/{CHAT_MODEL}", messages=[{"role": "user", "content": "Say OK."}], max_tokens=16,
+            model=f"{errors.PROVIDER}/{CHAT_MODEL}", messages=[{"role": "user", "content": "Say OK."}], max_tokens=16,
             thinking={"type": "disabled"}, **call).choices[0].message.content or "")[:60]), key))
         audio: list[bytes] = []
 
         def speak() -> str:
-            audio.append(litellm.speech(model=f"xiaomi/{TTS_MODEL}", input=SPOKEN, **call).content)
+            audio.append(litellm.speech(model=f"{errors.PROVIDER}/{TTS_MODEL}", input=SPOKEN, **call).content)
             return f"{len(audio[0]):,} bytes of WAV"
 
         rows.append(_timed("speech", speak, key))
         rows.append(_timed("transcription", lambda: "heard: " + repr(litellm.transcription(
-            model=f"xiaomi/{ASR_MODEL}", file=("doctor.wav", audio[0]), **call).text[:60]), key) if audio else
+            model=f"{errors.PROVIDER}/{ASR_MODEL}", file=("doctor.wav", audio[0]), **call).text[:60]), key) if audio else
             Row("transcription", None, None, "skipped: no speech to transcribe"))
     kind = "a Token Plan key" if key.startswith(credentials.TOKEN_PLAN_PREFIX) else "a key"
     print(f"litellm-mimo doctor, LiteLLM {_version()}, {kind} (not shown)", file=out)

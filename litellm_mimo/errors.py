@@ -128,11 +128,19 @@ def from_stream_event(error: Mapping, *, model: str, api_key: str | None = None)
     return from_response(status, json.dumps({"error": dict(error)}), model=model, api_key=api_key)
 
 
-def bad_request(message: str, *, model: str) -> litellm.BadRequestError:
-    """A caller mistake found before anything is sent: OpenAI's invalid_request_error."""
+def bad_request(message: str, *, model: str = "") -> litellm.BadRequestError:
+    """A caller mistake found before anything is sent: OpenAI's invalid_request_error. The model is
+    stamped where the call enters the package (``stamped``), not passed down to every check."""
     error = litellm.BadRequestError(message=message, model=model, llm_provider=PROVIDER)
     error.type = "invalid_request_error"  # the proxy's audio routes read e.type (docs/litellm-internals.md)
     return error
+
+
+def stamped(exc: Exception, model: str) -> Exception:
+    """The exception naming the model of the call it came from, where a check raised it without."""
+    if hasattr(exc, "llm_provider") and not getattr(exc, "model", None):
+        exc.model = model
+    return exc
 
 
 def _response(status: int) -> httpx.Response:

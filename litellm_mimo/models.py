@@ -9,7 +9,6 @@ retired is decided by ``now()``.
 
 from __future__ import annotations
 
-import logging
 import os
 
 import litellm
@@ -18,9 +17,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 
 from . import errors
+from .log import warn_once
 from .errors import PROVIDER
 
-logger = logging.getLogger("litellm_mimo")
 
 ONE_M_SUFFIX = "[1m]"
 ONE_M_CONTEXT = 1_048_576
@@ -196,15 +195,6 @@ def current_successor(model: MiMoModel, on: date | None = None) -> MiMoModel:
     return model
 
 
-_warned: set[tuple[str, str]] = set()
-
-
-def _warn_once(kind: str, model_id: str, message: str, *args: object) -> None:
-    if (kind, model_id) not in _warned:
-        _warned.add((kind, model_id))
-        logger.warning(message, *args)
-
-
 def upgrading_retired() -> bool:
     return os.environ.get(UPGRADE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
@@ -222,12 +212,12 @@ def upstream_id(model_id: str) -> str:
     on = now()
     if not model.retired(on):
         if model.retires is not None:
-            _warn_once("deprecated", model.id, "MiMo model %s will be retired by Xiaomi on %s; move to %s before then.",
+            warn_once(("deprecated", model.id), "MiMo model %s will be retired by Xiaomi on %s; move to %s before then.",
                        model.id, model.retirement, current_successor(model, model.retires).id)
         return model.id
     successor = current_successor(model, on)
     if upgrading_retired() and successor is not model and not successor.retired(on):
-        _warn_once("upgraded", model.id, "MiMo model %s was retired by Xiaomi on %s; sending %s instead (%s=1), "
+        warn_once(("upgraded", model.id), "MiMo model %s was retired by Xiaomi on %s; sending %s instead (%s=1), "
                    "priced as it%s. Update your configuration.", model.id, model.retirement, successor.id, UPGRADE_ENV,
                    price_rise(model, successor))
         return successor.id

@@ -15,15 +15,14 @@ import functools
 import importlib
 import importlib.metadata
 import inspect
-import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from . import limits, routing
+from .log import warn_once
 
-logger = logging.getLogger("litellm_mimo")
 
 
 class IncompatibleLiteLLM(RuntimeError):
@@ -98,6 +97,10 @@ _READ = [
     Patch("litellm.proxy.proxy_server", "llm_router", "keep replayed reasoning where every replica finds it",
           "the proxy's Router lives there, its cache holding the Redis of router_settings",
           "tests/test_fleet.py::test_a_tool_turns_reasoning_is_shared_by_the_replicas", optional=True),
+    Patch("litellm.secret_managers.main", "get_secret_str", "read a deployment's os.environ/NAME key for /v1/models",
+          "the proxy's own resolution of os.environ/ references",
+          "tests/test_proxy.py::test_models_lists_current_ids_what_mimo_lists_and_never_a_retired_one",
+          params=("secret_name",)),
     Patch("litellm.main", "speech", "bind speech arguments by name", "the async twin takes *args, **kwargs",
           _BY_EACH_NAME, params=("model", "input", "voice", "instructions", "response_format", "speed")),
     Patch("litellm.main", "transcription", "bind transcription arguments by name", "the async twin takes *args, "
@@ -144,9 +147,6 @@ def problem(patch: Patch) -> str | None:
     return None
 
 
-_warned: set[str] = set()
-
-
 def check() -> None:
     """Raise ``IncompatibleLiteLLM`` for the first required entry the installed LiteLLM lacks;
     warn once for an optional one."""
@@ -158,10 +158,8 @@ def check() -> None:
             raise IncompatibleLiteLLM(
                 f"litellm-mimo cannot use LiteLLM {litellm_version()}: {found}. It needs it to {patch.why} "
                 f"({patch.relies_on}). See the README for the tested LiteLLM versions.")
-        if patch.key not in _warned:
-            _warned.add(patch.key)
-            logger.warning("litellm-mimo works without one part on LiteLLM %s: %s, so it cannot %s (%s).",
-                           litellm_version(), found, patch.why, patch.relies_on)
+        warn_once(patch.key, "litellm-mimo works without one part on LiteLLM %s: %s, so it cannot %s (%s).",
+                  litellm_version(), found, patch.why, patch.relies_on)
 
 
 @dataclass

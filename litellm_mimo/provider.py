@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import logging
 import itertools
 import json
 import threading
@@ -21,9 +20,9 @@ from typing import Any
 import httpx
 from litellm.llms.custom_llm import CustomLLM
 
-from . import bodies, chat, credentials, errors, models, replay, retries, structured
+from . import bodies, chat, credentials, errors, models, replay, retries, settings, structured
+from .log import logger
 
-logger = logging.getLogger("litellm_mimo")
 
 DEFAULT_TIMEOUT = 600.0
 
@@ -82,7 +81,7 @@ class Call:
         self.body, self.contract = chat.build_request(model, messages, optional_params)
         self.repaired, self.earlier_usage = 0, None  # a structured-output repair's count, and what came before
         # A speech's or transcription's pieces carry their retries as piece_retries (routing.py).
-        self.max_retries = _max_retries(optional_params.get("piece_retries", optional_params.get("max_retries")), model)
+        self.max_retries = settings.max_retries(optional_params.get("piece_retries", optional_params.get("max_retries")))
         self.api_key = credentials.api_key(api_key, model)
         self.url = credentials.api_base(api_base, optional_params.get("region"), self.api_key, model) + "/chat/completions"
         given = {**(headers or {}), **(optional_params.get("extra_headers") or {})}
@@ -237,14 +236,6 @@ class Replay:
                 await self.store.aput(replay.turn_key(self.identity, found[0]), found[1])
             except Exception:
                 logger.warning("litellm-mimo could not store reasoning", exc_info=True)
-
-
-def _max_retries(value: object, model: str) -> int:
-    if value is None:
-        return 0
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise errors.bad_request(f"max_retries={value!r} is not a number of retries: give an integer >= 0.", model=model)
-    return value
 
 
 # --- sending, the same each way --------------------------------------------------------------

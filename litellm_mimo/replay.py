@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import sys
 import threading
 import time
@@ -39,8 +38,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import errors
+from .log import logger
 
-logger = logging.getLogger("litellm_mimo")
 
 MODES = ("store", "strict", "off")
 TTL_SECONDS = 3600

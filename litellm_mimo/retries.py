@@ -8,7 +8,9 @@ Transient: no answer (a connection error or a timeout), 408, 429 and any 5xx. Ev
 
 from __future__ import annotations
 
+import email.utils
 import random
+from datetime import datetime, timezone
 from collections.abc import Mapping
 
 MAX_RETRY_AFTER = 60.0
@@ -31,10 +33,20 @@ def delay(attempt: int, headers: Mapping[str, str] | None = None) -> float:
 def _retry_after(headers: Mapping[str, str]) -> float | None:
     for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
         value = headers.get(name)
-        try:
-            seconds = float(value) * scale if value is not None else None
-        except ValueError:
-            seconds = None  # an HTTP date: rare, and the doubling wait is as good
+        seconds = None if value is None else _seconds(value, scale)
         if seconds is not None and 0 <= seconds <= MAX_RETRY_AFTER:
             return seconds
     return None
+
+
+def _seconds(value: str, scale: float) -> float | None:
+    """A number of seconds (or milliseconds), or an HTTP date as RFC 9110 allows ``Retry-After``."""
+    try:
+        return float(value) * scale
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds()) if when.tzinfo else None

@@ -17,7 +17,7 @@ from typing import Any
 
 import litellm
 
-from . import audio_calls, capabilities, chat, credentials, discovery, errors, limits, models, speech, transcription
+from . import audio_calls, capabilities, credentials, discovery, errors, models, settings, speech, transcription
 
 # Arguments of the outer call that the inner chat calls inherit.
 _INHERITED = ("api_key", "api_base", "region", "upstream_model", "timeout", "metadata", "litellm_metadata",
@@ -55,28 +55,28 @@ def _inner(arguments: dict, model: str, call_type: str) -> dict:
         inner["num_retries"] = arguments["num_retries"]
     # Not as max_retries: LiteLLM sets that to 0 on every call carrying the Router's metadata,
     # which these calls inherit (for spend attribution).
-    inner["piece_retries"] = _piece_retries(arguments, model)
+    inner["piece_retries"] = _piece_retries(arguments)
     headers = {**(arguments.get("extra_headers") or {}), **(arguments.get("headers") or {})}
     if headers:
         inner["extra_headers"] = headers
     return inner
 
 
-def _piece_retries(arguments: dict, model: str) -> int:
+def _piece_retries(arguments: dict) -> int:
     """Each piece is retried on a transient failure before any of its bytes go out: nothing can be
     retried after (a streamed speech's first bytes are on their way), and the Router's own retries
     (it passes max_retries=0, as LiteLLM does for every call it makes) redo the whole call. A
     caller's own max_retries, in code, is the number for each piece."""
-    name, variable, default = limits.PIECE_RETRIES
+    setting = settings.PIECE_RETRIES
     router_call = any("model_group" in (arguments.get(k) or ()) for k in ("metadata", "litellm_metadata"))
-    if arguments.get(name) is None:  # then the caller's max_retries, named as the caller named it
-        name = "max_retries"
-    given = None if name == "max_retries" and router_call else arguments.get(name)
-    return limits.count((name, variable, default), given, model, least=0)
+    if arguments.get(setting.name) is None:  # then the caller's max_retries, named as the caller named it
+        setting = setting._replace(name="max_retries")
+    given = None if setting.name == "max_retries" and router_call else arguments.get(setting.name)
+    return settings.count(setting, given, least=0)
 
 
-def _window(arguments: dict, model: str) -> int:
-    return limits.count(limits.CONCURRENCY, arguments.get(limits.CONCURRENCY[0]), model, least=1)
+def _window(arguments: dict) -> int:
+    return settings.count(settings.CONCURRENCY, arguments.get(settings.CONCURRENCY.name), least=1)
 
 
 # --- speech ----------------------------------------------------------------------------------
@@ -87,7 +87,7 @@ def _speech_plan(arguments: dict) -> speech.SpeechPlan:
         _model_id(arguments), arguments.get("input"), voice=arguments.get("voice"),
         instructions=arguments.get("instructions"), response_format=arguments.get("response_format"),
         speed=arguments.get("speed"), drop_params=_drop_params(arguments),
-        max_chars=arguments.get(limits.SPEECH_CHARS[0]),
+        max_chars=arguments.get(settings.SPEECH_CHARS.name),
     )
 
 
@@ -100,13 +100,13 @@ def _streams(arguments: dict) -> bool:
 
 def speech_sync(arguments: dict):
     plan = _speech_plan(arguments)
-    return audio_calls.speak(plan, _inner(arguments, plan.model, "speech"), _window(arguments, plan.model),
+    return audio_calls.speak(plan, _inner(arguments, plan.model, "speech"), _window(arguments),
                              _streams(arguments))
 
 
 async def speech_async(arguments: dict):
     plan = _speech_plan(arguments)
-    return await audio_calls.aspeak(plan, _inner(arguments, plan.model, "aspeech"), _window(arguments, plan.model),
+    return await audio_calls.aspeak(plan, _inner(arguments, plan.model, "aspeech"), _window(arguments),
                                     _streams(arguments))
 
 
@@ -119,7 +119,7 @@ def _transcription_plan(arguments: dict) -> transcription.TranscriptionPlan:
         prompt=arguments.get("prompt"), response_format=arguments.get("response_format"),
         timestamp_granularities=arguments.get("timestamp_granularities"),
         temperature=arguments.get("temperature"), drop_params=_drop_params(arguments),
-        max_mb=arguments.get(limits.TRANSCRIPTION_MB[0]),
+        max_mb=arguments.get(settings.TRANSCRIPTION_MB.name),
     )
 
 
@@ -129,14 +129,14 @@ def _plain_text(plan: transcription.TranscriptionPlan, arguments: dict) -> bool:
 
 def transcription_sync(arguments: dict):
     plan = _transcription_plan(arguments)
-    answers = audio_calls.transcribe(plan, _inner(arguments, plan.model, "transcription"), _window(arguments, plan.model))
+    answers = audio_calls.transcribe(plan, _inner(arguments, plan.model, "transcription"), _window(arguments))
     return audio_calls.transcription_result(plan, answers, _plain_text(plan, arguments))
 
 
 async def transcription_async(arguments: dict):
     plan = _transcription_plan(arguments)
     answers = await audio_calls.atranscribe(plan, _inner(arguments, plan.model, "atranscription"),
-                                            _window(arguments, plan.model))
+                                            _window(arguments))
     return audio_calls.transcription_result(plan, answers, _plain_text(plan, arguments))
 
 
@@ -147,19 +147,6 @@ async def transcription_async(arguments: dict):
 
 # Caller params LiteLLM would refuse or drop for a custom provider, forwarded as sent.
 PASSTHROUGH_PARAMS = ("thinking", "reasoning_effort", "user")
-
-
-def refuse_client_settings(kwargs: dict) -> None:
-    """A proxy request whose body sets a deployment setting (``chat.DEPLOYMENT_SETTINGS``) is refused
-    (400) before anything is sent."""
-    request = kwargs.get("proxy_server_request")
-    body = request.get("body") if isinstance(request, Mapping) else None
-    sent = [name for name in chat.DEPLOYMENT_SETTINGS if isinstance(body, Mapping) and name in body]
-    if sent:
-        raise errors.bad_request(
-            f"{', '.join(sent)} {'is a setting' if len(sent) == 1 else 'are settings'} of the proxy's deployment "
-            f"(litellm_params in its config), not of a request: remove {'it' if len(sent) == 1 else 'them'}.",
-            model=str(kwargs.get("model")))
 
 
 def is_mimo_call(args: tuple, kwargs: dict) -> bool:
@@ -175,7 +162,7 @@ def completion(original: Callable, *args: Any, **kwargs: Any) -> Any:
     way through (docs/litellm-internals.md, "Param gate")."""
     if is_mimo_call(args, kwargs):
         models.ensure_registered()
-        refuse_client_settings(kwargs)
+        settings.refuse_client_settings(kwargs)
         sent = [p for p in PASSTHROUGH_PARAMS if kwargs.get(p) is not None]
         if sent:
             allowed = list(kwargs.get("allowed_openai_params") or [])
@@ -191,27 +178,30 @@ def _signature(name: str) -> inspect.Signature:
 
 def _served(name: str, implementation: Callable) -> Callable:
     """A route: ``xiaomi/`` calls go to ``implementation`` with the call's arguments bound by name,
-    and their errors carry OpenAI's ``type``, which the proxy's audio routes put in the error body."""
+    and their errors carry the call's model and OpenAI's ``type``, which the proxy's audio routes put
+    in the error body."""
     if inspect.iscoroutinefunction(implementation):
         async def route(original: Callable, *args: Any, **kwargs: Any) -> Any:
             if not is_mimo_call(args, kwargs):
                 return await original(*args, **kwargs)
             models.ensure_registered()
+            arguments = _arguments(_signature(name), args, kwargs)
             try:
-                refuse_client_settings(kwargs)
-                return await implementation(_arguments(_signature(name), args, kwargs))
+                settings.refuse_client_settings(kwargs)
+                return await implementation(arguments)
             except Exception as exc:
-                raise errors.with_openai_type(exc) from None
+                raise errors.with_openai_type(errors.stamped(exc, arguments["model"])) from None
     else:
         def route(original: Callable, *args: Any, **kwargs: Any) -> Any:
             if not is_mimo_call(args, kwargs):
                 return original(*args, **kwargs)
             models.ensure_registered()
+            arguments = _arguments(_signature(name), args, kwargs)
             try:
-                refuse_client_settings(kwargs)
-                return implementation(_arguments(_signature(name), args, kwargs))
+                settings.refuse_client_settings(kwargs)
+                return implementation(arguments)
             except Exception as exc:
-                raise errors.with_openai_type(exc) from None
+                raise errors.with_openai_type(errors.stamped(exc, arguments["model"])) from None
     route.__name__ = route.__qualname__ = implementation.__name__
     return route
 

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-import logging
 import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import audiofile, errors, limits, models
+from .log import logger
 
-logger = logging.getLogger("litellm_mimo")
 
 # OpenAI response_format -> (MiMo audio.format, content type)
 FORMATS = {"wav": ("wav", audiofile.MIME_TYPES["wav"]), "mp3": ("mp3", audiofile.MIME_TYPES["mp3"]),
@@ -28,7 +27,7 @@ OPENAI_VOICES = ("alloy", "ash", "ballad", "cedar", "coral", "echo", "fable", "m
                  "sage", "shimmer", "verse")
 # The retired mimo-v2-tts's own voices, on its successor: its Chinese and English defaults.
 V2_VOICES = {"default_zh": "冰糖", "default_en": "Mia"}
-MAX_CHARS = 2500  # Xiaomi advises splitting longer texts
+MAX_CHARS = limits.SPEECH_PIECE_CHARS
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？…])\s*|\n+")
 _CLAUSE_END = re.compile(r"(?<=[,;:，；：、])\s*|\s+")
 
@@ -69,7 +68,7 @@ def plan(model: str, input: str | None, voice: object = None, instructions: str 
 
     if not isinstance(input, str) or not input.strip():
         raise refuse("input is empty: give the text to speak.")
-    limits.check_speech(input, max_chars, model)
+    limits.check_speech(input, max_chars)
     fmt = (response_format or "wav").lower()
     if fmt not in FORMATS:
         raise refuse(f"response_format={response_format!r} is not supported by MiMo; use one of: "

@@ -6,7 +6,6 @@ translation. One user message with one ``input_audio`` part carrying a ``data:``
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Sequence
@@ -14,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import audiofile, errors, limits, models
+from .log import logger
 
-logger = logging.getLogger("litellm_mimo")
 
 LANGUAGES = ("auto", "zh", "en")
 RESPONSE_FORMATS = ("json", "text")
@@ -57,10 +56,10 @@ def plan(model: str, file: object, language: str | None = None, prompt: str | No
 
     size = file_size(file)
     if size is not None:  # known before reading: a file over the limit is never read into memory
-        limits.check_transcription(size, max_mb, model)
+        limits.check_transcription(size, max_mb)
     data, filename = read_file(file, refuse)
     if size is None:
-        limits.check_transcription(len(data), max_mb, model)
+        limits.check_transcription(len(data), max_mb)
     if len(data) == 0:
         raise refuse("the audio file is empty.")
     kind = audiofile.sniff(data)

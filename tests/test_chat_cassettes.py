@@ -100,6 +100,8 @@ def test_multi_turn_tool_calling_replays_reasoning_content(mimo_api):
 
 
 def test_reasoning_content_missing_from_history_is_mimos_400(mimo_api):
+    """With reasoning_replay="strict" an unknown turn is sent as given (the default sends it with
+    thinking disabled instead: tests/test_replay.py)."""
     history = [
         {"role": "user", "content": "Paris"},
         {"role": "assistant", "content": "", "tool_calls": [
@@ -109,7 +111,8 @@ def test_reasoning_content_missing_from_history_is_mimos_400(mimo_api):
     ]
     with recorder.use_cassette("chat_error_replay_rule.yaml") as cass:
         with pytest.raises(litellm.BadRequestError) as caught:
-            litellm.completion(model=MODEL, messages=history, tools=[WEATHER_TOOL], **creds(mimo_api))
+            litellm.completion(model=MODEL, messages=history, tools=[WEATHER_TOOL], reasoning_replay="strict",
+                               **creds(mimo_api))
     error = answer(cass)["error"]
     cassette_precondition(error["message"] == "Param Incorrect", "MiMo put the real reason in `param`")
     assert error["param"] in str(caught.value)

@@ -253,3 +253,17 @@ def test_router_waits_for_retry_after(retrying_proxy, mimo, retry_after):
         assert second - first >= 3.0
     else:
         assert second - first < 3.0
+
+
+def test_retry_after_given_as_an_http_date_is_honoured():
+    import email.utils
+    from datetime import datetime, timedelta, timezone
+
+    from litellm_mimo import retries
+
+    soon = email.utils.format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
+    assert 28 <= retries.delay(0, {"retry-after": soon}) <= 30
+    past = email.utils.format_datetime(datetime.now(timezone.utc) - timedelta(seconds=30), usegmt=True)
+    assert retries.delay(0, {"retry-after": past}) == 0
+    later = email.utils.format_datetime(datetime.now(timezone.utc) + timedelta(hours=1), usegmt=True)
+    assert retries.delay(0, {"retry-after": later}) <= retries.MAX_DELAY  # beyond a minute: the usual backoff

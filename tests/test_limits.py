@@ -8,7 +8,7 @@ import httpx
 import litellm
 import pytest
 
-from litellm_mimo import audiofile, limits, speech
+from litellm_mimo import audiofile, limits, settings, speech
 from tests.conftest import ASR_LIMIT_MB, SPEECH_LIMIT, assert_openai_error
 from litellm_mimo.testing import AUTH
 from mimo_standin import pcm_for_text
@@ -25,14 +25,14 @@ def text_of(length: int) -> str:
 
 
 def test_speech_just_under_the_default_limit_works(mimo):
-    text = text_of(limits.SPEECH_CHARS[2])
+    text = text_of(settings.SPEECH_CHARS[2])
     assert len(speak(mimo, text).content) > 0
     assert len(mimo.requests) == len(speech.split_text(text)) == 41  # about 40 pieces
 
 
 def test_speech_just_over_the_default_limit_sends_nothing(mimo):
     with pytest.raises(litellm.BadRequestError) as caught:
-        speak(mimo, text_of(limits.SPEECH_CHARS[2] + 1))
+        speak(mimo, text_of(settings.SPEECH_CHARS[2] + 1))
     message = str(caught.value)
     assert "input is 100,001 characters; speech takes at most 100,000" in message
     assert "max_speech_chars" in message and "XIAOMI_MAX_SPEECH_CHARS" in message
@@ -93,7 +93,7 @@ class Unread(io.FileIO):
 def test_a_file_over_the_default_limit_is_refused_before_it_is_read(mimo, tmp_path):
     big = tmp_path / "big.wav"
     with open(big, "wb") as f:
-        f.truncate(limits.TRANSCRIPTION_MB[2] * limits.MB + 1)  # sparse: no 500 MB written
+        f.truncate(settings.TRANSCRIPTION_MB[2] * limits.MB + 1)  # sparse: no 500 MB written
     with Unread(big, "rb") as f, pytest.raises(litellm.BadRequestError, match="at most 500 MB"):
         litellm.transcription(model=ASR, file=f, api_base=mimo.url, api_key="k")
     with pytest.raises(litellm.BadRequestError, match="at most 500 MB"):

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 import litellm_mimo
-from litellm_mimo import models
+from litellm_mimo import log, models
 from tests.conftest import ROOT
 
 # Xiaomi's published prices, USD per 1M tokens (docs/mimo-api.md): input, cached input, output.
@@ -139,7 +139,7 @@ def test_a_model_without_a_price_has_no_cost(monkeypatch):
 
 def test_an_upgrade_to_a_dearer_successor_names_both_prices(monkeypatch, caplog):
     monkeypatch.setenv(models.UPGRADE_ENV, "1")
-    models._warned.clear()
+    log.said.clear()
     with caplog.at_level(logging.WARNING, logger="litellm_mimo"):
         _, cost, seen = priced_call("mimo-v2.5-pro-ultraspeed")
     assert seen[0]["model"] == "mimo-v2.6-pro-ultraspeed"
@@ -147,7 +147,7 @@ def test_an_upgrade_to_a_dearer_successor_names_both_prices(monkeypatch, caplog)
     warning, = [r.getMessage() for r in caplog.records if "instead (XIAOMI_UPGRADE_RETIRED=1)" in r.getMessage()]
     assert "USD 4.35 / 8.7 per 1M input / output tokens against mimo-v2.5-pro-ultraspeed's 1.305 / 2.61" in warning
     assert "about 3.3 times as much" in warning
-    models._warned.clear()
+    log.said.clear()
     with caplog.at_level(logging.WARNING, logger="litellm_mimo"):
         priced_call("mimo-v2.5")  # to a cheaper (here: equal) successor, no prices in the warning
     assert "times as much" not in caplog.records[-1].getMessage()
@@ -208,7 +208,7 @@ def test_retired_models_fail_before_anything_is_sent_for_audio_too(mimo, call):
 def test_retirement_follows_the_date_not_a_flag(monkeypatch, caplog):
     """The day before Xiaomi's date mimo-v2.5 is sent, with one warning naming the date and the
     successor; from that day on it is refused."""
-    models._warned.clear()
+    log.said.clear()
     monkeypatch.setenv(models.TODAY_ENV, "2026-10-20")
     seen: list = []
     client = mimo_client({**USAGE, "prompt_tokens_details": {}}, seen)
@@ -244,7 +244,7 @@ def test_the_current_successor_follows_the_chain_by_date():
 @pytest.mark.parametrize("model", list(RETIRED))
 def test_opt_in_upgrade_sends_the_successor_priced_as_it(model, monkeypatch, caplog):
     monkeypatch.setenv(models.UPGRADE_ENV, "1")  # read at call time, set after import
-    models._warned.clear()
+    log.said.clear()
     successor = RETIRED[model][1]
     if successor == "mimo-v2.5-tts":
         seen: list = []

@@ -9,7 +9,7 @@ import litellm
 import pytest
 
 import litellm_mimo
-from litellm_mimo import patches, provider
+from litellm_mimo import log, patches, provider
 from tests.conftest import AUDIO, ROOT
 
 MODEL = "xiaomi/mimo-v2.6-pro"
@@ -56,7 +56,7 @@ def test_a_missing_optional_internal_warns_once(monkeypatch, caplog):
     model_checks = pytest.importorskip("litellm.proxy.auth.model_checks")
     litellm_mimo.unregister()
     monkeypatch.delattr(model_checks, "get_provider_models")
-    patches._warned.clear()
+    log.said.clear()
     with caplog.at_level(logging.WARNING, logger="litellm_mimo"):
         litellm_mimo.register()
         litellm_mimo.register()

@@ -2,11 +2,12 @@
 OpenAI-compatible endpoint: a tool, and a typed ``output_type``.
 
 How pydantic-ai calls it (``OpenAIChatModel``, official ``openai`` client): ``model, messages,
-tools (strict when the schema allows), tool_choice ("required" when only output tools are left,
-else omitted), parallel_tool_calls (only if set), stream_options, reasoning_effort (only from its
-thinking settings)``. Its default ``output_type`` mode is a tool (``final_result``). It reads
-``reasoning_content`` into thinking parts, but sends them back only for model profiles that ask
-for it; it keeps tool-call ids and re-serializes the arguments (compact JSON, ``{"city":"Paris"}``)."""
+tools (strict when the schema allows), tool_choice ("auto" with function tools, "required" when
+only output tools are offered), parallel_tool_calls (only if set), stream_options, reasoning_effort
+(only from its thinking settings)``. Its default ``output_type`` mode is a tool (``final_result``).
+It reads ``reasoning_content`` into thinking parts and sends it back as ``reasoning_content``
+(measured with 2.68 straight against the stand-in: its tool loop keeps the replay rule by itself);
+it keeps tool-call ids and re-serializes the arguments (compact JSON, ``{"city":"Paris"}``)."""
 
 import pytest
 
