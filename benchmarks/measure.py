@@ -34,7 +34,7 @@ class Settings:
     import_runs: int  # fresh interpreters per import command
     piece_delay: float  # seconds the upstream takes per request in the long-audio section
     at_the_limits: bool  # also the largest speech and transcription the default limits allow
-    store_turns: int  # tool turns per round timed against the reasoning replay store
+    store_turns: int  # tool turns per round (3 × rounds of them) timed against the reasoning replay store
 
 
 QUICK = Settings(warmup=5, rounds=3, chat_calls=15, stream_calls=2, proxy_rounds=2, proxy_batch=80,
@@ -42,7 +42,7 @@ QUICK = Settings(warmup=5, rounds=3, chat_calls=15, stream_calls=2, proxy_rounds
                  store_turns=2_000)
 FULL = Settings(warmup=30, rounds=12, chat_calls=60, stream_calls=6, proxy_rounds=10, proxy_batch=500,
                 concurrency=16, audio_rounds=11, memory_runs=3, import_runs=11, piece_delay=0.5, at_the_limits=True,
-                store_turns=20_000)
+                store_turns=5_000)
 
 
 def median_ms(seconds: list[float]) -> float:

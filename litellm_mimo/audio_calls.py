@@ -21,7 +21,7 @@ import litellm
 from litellm.types.llms.openai import HttpxBinaryResponseContent
 from litellm.types.utils import TranscriptionResponse, TranscriptionUsageTokensObject
 
-from . import audiofile, models, pieces, speech, transcription
+from . import audiofile, cost, models, pieces, speech, transcription
 
 
 class SpeechStream(HttpxBinaryResponseContent):
@@ -120,7 +120,7 @@ async def _apiece(plan: speech.SpeechPlan, text: str, inner: dict, costs: list) 
 def _note_cost(plan: speech.SpeechPlan, chunk: Any, costs: list) -> None:
     usage = getattr(chunk, "usage", None)
     if usage is not None:  # a streamed piece's usage comes in its last chunk
-        costs.append(models.piece_cost(plan.model, usage))
+        costs.append(cost.piece_cost(plan.model, usage))
 
 
 def _hidden(plan: speech.SpeechPlan, cost: float | None) -> dict:

@@ -96,7 +96,14 @@ def read_wav(data: bytes | memoryview) -> Wav:
         chunk_id, size = bytes(view[pos:pos + 4]), struct.unpack_from("<I", view, pos + 4)[0]
         body = pos + 8
         if chunk_id == b"fmt " and size >= 16:
-            _, channels, rate, _, _, bits = struct.unpack_from("<HHIIHH", view, body)
+            tag, channels, rate, _, _, bits = struct.unpack_from("<HHIIHH", view, body)
+            if tag == WAVE_FORMAT_EXTENSIBLE and size >= 26:
+                tag = struct.unpack_from("<H", view, body + 24)[0]  # the sub-format's first two bytes
+            if tag != WAVE_FORMAT_PCM:
+                raise AudioFormatError(f"a WAV of format {tag} is not PCM samples, which alone can be cut into pieces")
+            if rate * channels * (bits // 8) >= 1 << 32:
+                raise AudioFormatError(f"a WAV of {rate:,} frames a second of {channels * bits} bits is not one "
+                                       "its own header can describe")
             fmt = (channels, bits // 8, rate)
         elif chunk_id == b"data":
             if fmt is None or not all(fmt):
@@ -109,6 +116,7 @@ def read_wav(data: bytes | memoryview) -> Wav:
     raise AudioFormatError("WAV file has no data chunk")
 
 
+WAVE_FORMAT_PCM, WAVE_FORMAT_EXTENSIBLE = 1, 0xFFFE
 STREAMED = 0xFFFFFFFF  # a WAV's sizes when its length is not known yet (streaming WAV's convention)
 
 

@@ -9,7 +9,10 @@ provider LiteLLM answers from one generic list, so ``patches.py`` routes the que
 
 from __future__ import annotations
 
-from . import models
+from collections.abc import Callable
+from typing import Any
+
+from . import models, registration
 
 # OpenAI chat parameters MiMo honours (docs/mimo-api.md, "Chat request"), those the package
 # translates (reasoning_effort, web_search_options, a json_schema response_format, a forced
@@ -38,3 +41,22 @@ def supported_params(model_id: str, request_type: str = "chat_completion") -> li
     if request_type == "transcription" and mode == "audio_transcription":
         return list(TRANSCRIPTION_PARAMS)
     return None
+
+
+def supported_openai_params(original: Callable, model: str, custom_llm_provider: str | None = None,
+                            request_type: str = "chat_completion", base_model: str | None = None) -> list | None:
+    """LiteLLM answers every custom provider from one generic list: answer for ours."""
+    if models.is_ours(model, custom_llm_provider):
+        registration.ensure_registered()
+        return supported_params(model.removeprefix(models.PROVIDER + "/"), request_type)
+    return original(model=model, custom_llm_provider=custom_llm_provider, request_type=request_type,
+                    base_model=base_model)
+
+
+def model_info(original: Callable, model: str, custom_llm_provider: str | None = None, api_base: str | None = None,
+               api_key: str | None = None) -> Any:
+    """Capability reads (``litellm.supports_*``, ``get_model_info``) find the catalogue also after
+    ``litellm.model_cost`` was replaced, as LiteLLM's own provider tests do before they check."""
+    if models.is_ours(model, custom_llm_provider):
+        registration.ensure_registered()
+    return original(model=model, custom_llm_provider=custom_llm_provider, api_base=api_base, api_key=api_key)

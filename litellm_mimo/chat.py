@@ -13,7 +13,7 @@ import litellm
 from litellm.types.utils import ModelResponse, ModelResponseStream, Usage
 from pydantic import ValidationError
 
-from . import errors, models, settings, sse, structured
+from . import errors, models, preflight, settings, sse, structured
 from .log import logger
 
 
@@ -35,11 +35,11 @@ def build_request(model: str, messages: list,
     - an ``image_url`` part given as a plain string is sent as ``{"url": ...}``;
     - the model id is sent in lowercase, unless ``upstream_model`` (per call or per proxy
       deployment) overrides it; a retired model is refused, or sent as its successor on request
-      (``models.upstream_id``);
+      (``preflight.upstream_id``);
     - ``response_format`` ``json_schema`` and a ``tool_choice`` other than ``"auto"`` are bridged
       (``structured.prepare``), unless ``structured_outputs="native"``.
 
-    A request that breaks a rule MiMo's docs state (``models.check_request``) is refused here,
+    A request that breaks a rule MiMo's docs state (``preflight.check_request``) is refused here,
     before anything is sent.
     """
     params = {k: v for k, v in optional_params.items() if k not in settings.PACKAGE_OPTIONS}
@@ -50,12 +50,12 @@ def build_request(model: str, messages: list,
                                  f"{', '.join(f'{name}=' for name in overriding)} instead.", model=model)
     if params.get("web_search_options") is not None:
         params["tools"] = [*(params.get("tools") or []), web_search_tool(params.pop("web_search_options"), model)]
-    upstream = optional_params.get("upstream_model") or models.upstream_id(model)
+    upstream = optional_params.get("upstream_model") or preflight.upstream_id(model)
     _apply_reasoning_effort(params, model)
     if "max_tokens" in params and "max_completion_tokens" not in params:
         params["max_completion_tokens"] = params.pop("max_tokens")
     body = {"model": upstream, "messages": [message_to_dict(m) for m in messages], **params, **extra_body}
-    problem = models.check_request(model, body)
+    problem = preflight.check_request(model, body)
     if problem:
         raise errors.bad_request(problem, model=model)
     return body, structured.prepare(body, optional_params.get("structured_outputs"), model)

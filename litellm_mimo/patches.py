@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import limits, routing
+from . import audio_routes, capabilities, limits, model_list, param_gate
 from .log import warn_once
 
 
@@ -52,27 +52,27 @@ _REPLACED = [
     *(Patch(module, "completion", "let thinking, reasoning_effort and user through for xiaomi/ calls; "
             "re-register the catalogue after a cost-map replacement",
             "the OpenAI-like param gate honours allowed_openai_params; " + _ROUTER_BY_NAME, _BY_EACH_NAME,
-            params=("model", "allowed_openai_params"), route=routing.completion)
+            params=("model", "allowed_openai_params"), route=param_gate.completion)
       for module in ("litellm", "litellm.main")),
     *(Patch(module, name, f"serve xiaomi/ {name} in MiMo's chat dialect", _NO_AUDIO_HOOK, _BY_EACH_NAME,
             params=("model",), route=route)
       for module in ("litellm", "litellm.main")
-      for name, route in (("speech", routing.speech_route), ("aspeech", routing.aspeech_route),
-                          ("transcription", routing.transcription_route),
-                          ("atranscription", routing.atranscription_route))),
+      for name, route in (("speech", audio_routes.speech_route), ("aspeech", audio_routes.aspeech_route),
+                          ("transcription", audio_routes.transcription_route),
+                          ("atranscription", audio_routes.atranscription_route))),
     Patch("litellm", "get_supported_openai_params", "answer what each xiaomi/ model accepts",
           "it answers every custom provider from one generic list; get_model_info, DSPy and ADK reach it by "
           "attribute", "tests/test_capabilities.py::test_supported_params_are_what_the_package_accepts",
-          params=("model", "custom_llm_provider", "request_type", "base_model"), route=routing.supported_openai_params),
+          params=("model", "custom_llm_provider", "request_type", "base_model"), route=capabilities.supported_openai_params),
     Patch("litellm.utils", "get_model_info_helper", "keep xiaomi/ capabilities readable after litellm.model_cost "
           "is replaced", "the supports_* functions and get_model_info call it by its module-global name",
           "tests/test_capabilities.py::test_capabilities_survive_a_replaced_cost_map",
-          params=("model", "custom_llm_provider", "api_base", "api_key"), route=routing.model_info),
+          params=("model", "custom_llm_provider", "api_base", "api_key"), route=capabilities.model_info),
     Patch("litellm.proxy.auth.model_checks", "get_provider_models",
           "list xiaomi/<id> for a xiaomi/* deployment in the proxy's /v1/models",
           "the proxy expands wildcard deployments through it and knows only built-in providers",
           "tests/test_proxy.py::test_models_lists_current_ids_what_mimo_lists_and_never_a_retired_one",
-          params=("provider", "litellm_params"), route=routing.provider_models, optional=True),
+          params=("provider", "litellm_params"), route=model_list.provider_models, optional=True),
 ]
 # The proxy's ASGI app: its middleware stack is wrapped (not replaced) by a request-body limit.
 _APP = Patch("litellm.proxy.proxy_server", "app", "refuse request bodies over the transcription limit before "

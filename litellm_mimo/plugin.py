@@ -6,14 +6,15 @@ the package relies on (``patches.TABLE``), then, all undone by ``unregister()``:
 1. adds the ``xiaomi`` handler to ``litellm.custom_provider_map``;
 2. registers the catalogue's models with ``litellm.register_model`` (cost tracking, model info);
 3. replaces the LiteLLM functions in ``patches.TABLE`` with routes that serve ``xiaomi/`` calls
-   (``routing.py``) and pass every other call through untouched.
+   (``param_gate.py``, ``audio_routes.py``, ``capabilities.py``, ``model_list.py``) and pass every
+   other call through untouched.
 """
 
 from __future__ import annotations
 
 import litellm
 
-from . import models, patches
+from . import models, patches, registration
 from .provider import handler
 
 
@@ -26,7 +27,7 @@ def register() -> None:
             {"provider": models.PROVIDER, "custom_handler": handler},
         ]
     litellm.utils.custom_llm_setup()
-    models.register()
+    registration.register()
     patches.install()
 
 
@@ -37,4 +38,4 @@ def unregister() -> None:
     for registry in (litellm._custom_providers, litellm.provider_list):
         while models.PROVIDER in registry:
             registry.remove(models.PROVIDER)
-    models.unregister()
+    registration.unregister()

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 from litellm.llms.custom_llm import CustomLLM
 
-from . import bodies, chat, credentials, errors, models, replay, retries, settings, structured
+from . import bodies, chat, cost, credentials, errors, models, preflight, replay, retries, settings, structured
 from .log import logger
 
 
@@ -80,7 +80,7 @@ class Call:
         self.model_info = (litellm_params or {}).get("model_info") or {}
         self.body, self.contract = chat.build_request(model, messages, optional_params)
         self.repaired, self.earlier_usage = 0, None  # a structured-output repair's count, and what came before
-        # A speech's or transcription's pieces carry their retries as piece_retries (routing.py).
+        # A speech's or transcription's pieces carry their retries as piece_retries (audio_routes.py).
         self.max_retries = settings.max_retries(optional_params.get("piece_retries", optional_params.get("max_retries")))
         self.api_key = credentials.api_key(api_key, model)
         self.url = credentials.api_base(api_base, optional_params.get("region"), self.api_key, model) + "/chat/completions"
@@ -121,7 +121,7 @@ class Call:
         return errors.from_response(
             response.status_code, body.decode("utf-8", "replace"), model=self.model,
             api_key=self.api_key, headers=response.headers,
-            unknown_model_hint=models.unknown_model_hint(self.body["model"]),
+            unknown_model_hint=preflight.unknown_model_hint(self.body["model"]),
         )
 
     def parse(self, body: bytes, model_response: Any) -> Any:
@@ -145,10 +145,10 @@ class Call:
             response.usage = chat.add_usage(self.earlier_usage, response.usage)
         # LiteLLM would price input_cost_per_second by response time, not audio; and a piece of a
         # speech or transcription, logged as that, by characters or duration instead of MiMo's tokens.
-        cost = (models.piece_cost if self.logged_as else models.audio_cost)(self.body["model"], data.get("usage"),
-                                                                           self.model_info)
-        if cost is not None or self.logged_as:
-            response._hidden_params["response_cost"] = cost
+        price = cost.piece_cost if self.logged_as else cost.audio_cost
+        priced = price(self.body["model"], data.get("usage"), self.model_info)
+        if priced is not None or self.logged_as:
+            response._hidden_params["response_cost"] = priced
         return response
 
     def repair(self, response: Any) -> Call | None:

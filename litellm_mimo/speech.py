@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import audiofile, errors, limits, models
+from . import audiofile, errors, limits, models, preflight
 from .log import logger
 
 
@@ -64,7 +64,7 @@ def plan(model: str, input: str | None, voice: object = None, instructions: str 
     def refuse(message: str) -> Exception:
         return errors.bad_request(message, model=model)
 
-    family = models.upstream_id_for(model, "audio_speech")  # a retired model: refused, or its successor
+    family = preflight.upstream_id_for(model, "audio_speech")  # a retired model: refused, or its successor
 
     if not isinstance(input, str) or not input.strip():
         raise refuse("input is empty: give the text to speak.")

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import audiofile, errors, limits, models
+from . import audiofile, errors, limits, models, preflight
 from .log import logger
 
 
@@ -37,7 +37,7 @@ def plan(model: str, file: object, language: str | None = None, prompt: str | No
     def refuse(message: str) -> Exception:
         return errors.bad_request(message, model=model)
 
-    upstream = models.upstream_id_for(model, "audio_transcription")  # a retired model: refused, or its successor
+    upstream = preflight.upstream_id_for(model, "audio_transcription")  # a retired model: refused, or its successor
     fmt = response_format or "json"
     if fmt not in RESPONSE_FORMATS:
         raise refuse(f"response_format={response_format!r} is not supported: MiMo returns plain text only, "

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 import litellm_mimo
-from litellm_mimo import log, models
+from litellm_mimo import log, models, preflight
 from tests.conftest import ROOT
 
 # Xiaomi's published prices, USD per 1M tokens (docs/mimo-api.md): input, cached input, output.
@@ -138,7 +138,7 @@ def test_a_model_without_a_price_has_no_cost(monkeypatch):
 
 
 def test_an_upgrade_to_a_dearer_successor_names_both_prices(monkeypatch, caplog):
-    monkeypatch.setenv(models.UPGRADE_ENV, "1")
+    monkeypatch.setenv(preflight.UPGRADE_ENV, "1")
     log.said.clear()
     with caplog.at_level(logging.WARNING, logger="litellm_mimo"):
         _, cost, seen = priced_call("mimo-v2.5-pro-ultraspeed")
@@ -243,7 +243,7 @@ def test_the_current_successor_follows_the_chain_by_date():
 
 @pytest.mark.parametrize("model", list(RETIRED))
 def test_opt_in_upgrade_sends_the_successor_priced_as_it(model, monkeypatch, caplog):
-    monkeypatch.setenv(models.UPGRADE_ENV, "1")  # read at call time, set after import
+    monkeypatch.setenv(preflight.UPGRADE_ENV, "1")  # read at call time, set after import
     log.said.clear()
     successor = RETIRED[model][1]
     if successor == "mimo-v2.5-tts":
@@ -262,7 +262,7 @@ def test_opt_in_upgrade_sends_the_successor_priced_as_it(model, monkeypatch, cap
 
 
 def test_upgrade_is_off_unless_asked(monkeypatch):
-    monkeypatch.setenv(models.UPGRADE_ENV, "0")
+    monkeypatch.setenv(preflight.UPGRADE_ENV, "0")
     with pytest.raises(litellm.BadRequestError, match="set XIAOMI_UPGRADE_RETIRED=1"):
         priced_call("mimo-v2.5")
 

@@ -5,6 +5,7 @@
 import base64
 import io
 import logging
+import struct
 import wave
 
 import litellm
@@ -202,3 +203,16 @@ def test_other_providers_audio_goes_to_litellm(mimo):
     with pytest.raises(openai.NotFoundError):  # LiteLLM's own error path, not ours
         litellm.transcription(model="openai/whisper-1", file=("a.wav", WAV), api_base=mimo.url, api_key="k")
     assert mimo.requests == []  # LiteLLM's OpenAI path posted to /v1/audio/transcriptions
+
+
+@pytest.mark.parametrize("tag,rate,bits,words", [
+    (3, 24000, 32, "a WAV of format 3 is not PCM samples"),  # IEEE float: cutting it as PCM would garble it
+    (1, 0x20000000, 64, "is not one its own header can describe"),
+])
+def test_a_wav_that_cannot_be_cut_is_refused_before_sending(mimo, tag, rate, bits, words):
+    frame = bits // 8
+    header = struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + 400, b"WAVE", b"fmt ", 16, tag, 1, rate % (1 << 32),
+                         (rate * frame) % (1 << 32), frame, bits, b"data", 400)
+    with pytest.raises(litellm.BadRequestError, match=words):
+        transcription.plan("mimo-v2.5-asr", header + b"\x01" * 400, max_data_url_chars=200)
+    assert mimo.requests == []

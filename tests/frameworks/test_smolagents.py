@@ -58,8 +58,8 @@ def test_no_call_is_repaired_once_by_the_package(mimo):
 
 def test_no_call_twice_is_handed_back_for_smolagents_own_retry(mimo):
     """No call after the package's one repair either: the answer is handed back as MiMo gave it,
-    smolagents records a parsing error and its next step asks again (today the package raises and
-    the run dies with AgentGenerationError)."""
+    smolagents records a parsing error and its next step asks again (before the hand-back, the
+    package raised and the run died with AgentGenerationError)."""
     mimo.scripted = [{"content": "I think it is sunny."}, {"content": "Still sunny, I think."}, {"tool_calls": [FINAL]}]
     assert run(mimo) == "It is sunny in Paris."
     sent = bodies(mimo)

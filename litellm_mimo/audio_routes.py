@@ -1,23 +1,25 @@
-"""What the LiteLLM functions ``patches.py`` replaces do for ``xiaomi/`` calls: the param gate
-of ``completion``, ``speech`` / ``transcription`` (and their async twins) in MiMo's chat dialect,
-the capability answers, and the proxy's model list.
+"""``litellm.speech`` / ``transcription`` (and their async twins) for ``xiaomi/`` models: the
+arguments of the call bound by LiteLLM's own signatures, turned into a plan (``speech.py``,
+``transcription.py``) and the inner MiMo chat calls it is made of (``audio_calls.py``), which
+inherit what they need of the outer call.
 
 LiteLLM has no hook for a custom provider's audio: ``speech()`` and ``transcription()`` raise
-``'xiaomi' is not a valid LlmProviders`` (docs/litellm-internals.md, "Audio routes"). Each MiMo
-request of a speech or transcription goes through ``litellm.completion`` / ``acompletion``, which
-keeps LiteLLM's logging, cost and retries.
+``'xiaomi' is not a valid LlmProviders`` (docs/litellm-internals.md, "Audio routes"). ``patches.py``
+installs the four routes below in their place; every other model goes to LiteLLM untouched.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import litellm
 
-from . import audio_calls, capabilities, credentials, discovery, errors, models, settings, speech, transcription
+from . import audio_calls, errors, models, registration, settings, speech, transcription
+from .param_gate import is_mimo_call
+
 
 # Arguments of the outer call that the inner chat calls inherit.
 _INHERITED = ("api_key", "api_base", "region", "upstream_model", "timeout", "metadata", "litellm_metadata",
@@ -140,36 +142,6 @@ async def transcription_async(arguments: dict):
     return audio_calls.transcription_result(plan, answers, _plain_text(plan, arguments))
 
 
-# --- what the patched LiteLLM functions do (patches.py installs them) -------------------------
-#
-# Each takes LiteLLM's original first: `xiaomi/` calls are served here, every other call goes to
-# the original untouched.
-
-# Caller params LiteLLM would refuse or drop for a custom provider, forwarded as sent.
-PASSTHROUGH_PARAMS = ("thinking", "reasoning_effort", "user")
-
-
-def is_mimo_call(args: tuple, kwargs: dict) -> bool:
-    model = kwargs.get("model", args[0] if args else None)
-    return kwargs.get("custom_llm_provider") == models.PROVIDER or (
-        isinstance(model, str) and model.startswith(models.PROVIDER + "/")
-    )
-
-
-def completion(original: Callable, *args: Any, **kwargs: Any) -> Any:
-    """LiteLLM refuses ``thinking`` and ``reasoning_effort`` for custom providers and drops
-    ``user``: listing them in ``allowed_openai_params`` for ``xiaomi/`` calls only is the scoped
-    way through (docs/litellm-internals.md, "Param gate")."""
-    if is_mimo_call(args, kwargs):
-        models.ensure_registered()
-        settings.refuse_client_settings(kwargs)
-        sent = [p for p in PASSTHROUGH_PARAMS if kwargs.get(p) is not None]
-        if sent:
-            allowed = list(kwargs.get("allowed_openai_params") or [])
-            kwargs["allowed_openai_params"] = allowed + [p for p in sent if p not in allowed]
-    return original(*args, **kwargs)
-
-
 @functools.cache
 def _signature(name: str) -> inspect.Signature:
     """LiteLLM's own signature of ``litellm.main.<name>`` (the async twins take ``*args, **kwargs``)."""
@@ -184,7 +156,7 @@ def _served(name: str, implementation: Callable) -> Callable:
         async def route(original: Callable, *args: Any, **kwargs: Any) -> Any:
             if not is_mimo_call(args, kwargs):
                 return await original(*args, **kwargs)
-            models.ensure_registered()
+            registration.ensure_registered()
             arguments = _arguments(_signature(name), args, kwargs)
             try:
                 settings.refuse_client_settings(kwargs)
@@ -195,7 +167,7 @@ def _served(name: str, implementation: Callable) -> Callable:
         def route(original: Callable, *args: Any, **kwargs: Any) -> Any:
             if not is_mimo_call(args, kwargs):
                 return original(*args, **kwargs)
-            models.ensure_registered()
+            registration.ensure_registered()
             arguments = _arguments(_signature(name), args, kwargs)
             try:
                 settings.refuse_client_settings(kwargs)
@@ -210,53 +182,3 @@ speech_route = _served("speech", speech_sync)
 aspeech_route = _served("speech", speech_async)
 transcription_route = _served("transcription", transcription_sync)
 atranscription_route = _served("transcription", transcription_async)
-
-
-def _is_ours(model: object, provider: object) -> bool:
-    return provider == models.PROVIDER or (not provider and isinstance(model, str)
-                                           and model.startswith(models.PROVIDER + "/"))
-
-
-def supported_openai_params(original: Callable, model: str, custom_llm_provider: str | None = None,
-                            request_type: str = "chat_completion", base_model: str | None = None) -> list | None:
-    """LiteLLM answers every custom provider from one generic list: answer for ours
-    (``capabilities.py``)."""
-    if _is_ours(model, custom_llm_provider):
-        models.ensure_registered()
-        return capabilities.supported_params(model.removeprefix(models.PROVIDER + "/"), request_type)
-    return original(model=model, custom_llm_provider=custom_llm_provider, request_type=request_type,
-                    base_model=base_model)
-
-
-def model_info(original: Callable, model: str, custom_llm_provider: str | None = None, api_base: str | None = None,
-               api_key: str | None = None) -> Any:
-    """Capability reads (``litellm.supports_*``, ``get_model_info``) find the catalogue also after
-    ``litellm.model_cost`` was replaced, as LiteLLM's own provider tests do before they check."""
-    if _is_ours(model, custom_llm_provider):
-        models.ensure_registered()
-    return original(model=model, custom_llm_provider=custom_llm_provider, api_base=api_base, api_key=api_key)
-
-
-def provider_models(original: Callable, provider: str, litellm_params: Any = None) -> Any:
-    """The proxy expands a ``xiaomi/*`` deployment in ``/v1/models`` through this hook, which knows
-    only LiteLLM's built-in providers: answer for ours."""
-    if provider == models.PROVIDER:
-        return [f"{models.PROVIDER}/{model_id}" for model_id in served_ids(litellm_params)]
-    return original(provider=provider, litellm_params=litellm_params)
-
-
-def served_ids(litellm_params: Any = None) -> list[str]:
-    """The ids a ``xiaomi/*`` deployment serves today: the catalogue's current models,
-    ``XIAOMI_MODELS``, and what MiMo itself listed for the deployment's key at the last
-    background fetch (retired ids never)."""
-    ids = [m.id for m in models.list_models()]
-    params = litellm_params.model_dump() if hasattr(litellm_params, "model_dump") else dict(litellm_params or {})
-    api_key = credentials.find_api_key(params.get("api_key"))
-    try:
-        api_base = credentials.api_base(params.get("api_base"), params.get("region"), api_key, models.PROVIDER)
-    except litellm.BadRequestError:  # a Token Plan key without its host: nothing to ask
-        return ids
-    if api_key:
-        listed = discovery.discovery.listed(api_base, api_key)
-        ids += [i for i in listed if i not in ids and not models.lookup(i).retired()]
-    return ids
