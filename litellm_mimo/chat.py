@@ -47,21 +47,21 @@ def build_request(model: str, messages: list,
     overriding = sorted(CALL_FIELDS & set(extra_body))
     if overriding:  # through the proxy, a model in extra_body would bypass the deployment's
         raise errors.bad_request(f"extra_body sets {', '.join(overriding)}, which the call itself sets: pass "
-                                 f"{', '.join(f'{name}=' for name in overriding)} instead.", model=model)
+                                 f"{', '.join(f'{name}=' for name in overriding)} instead.")
     if params.get("web_search_options") is not None:
-        params["tools"] = [*(params.get("tools") or []), web_search_tool(params.pop("web_search_options"), model)]
+        params["tools"] = [*(params.get("tools") or []), web_search_tool(params.pop("web_search_options"))]
     upstream = optional_params.get("upstream_model") or preflight.upstream_id(model)
-    _apply_reasoning_effort(params, model)
+    _apply_reasoning_effort(params)
     if "max_tokens" in params and "max_completion_tokens" not in params:
         params["max_completion_tokens"] = params.pop("max_tokens")
     body = {"model": upstream, "messages": [message_to_dict(m) for m in messages], **params, **extra_body}
     problem = preflight.check_request(model, body)
     if problem:
-        raise errors.bad_request(problem, model=model)
-    return body, structured.prepare(body, optional_params.get("structured_outputs"), model)
+        raise errors.bad_request(problem)
+    return body, structured.prepare(body, optional_params.get("structured_outputs"))
 
 
-def _apply_reasoning_effort(params: dict, model: str) -> None:
+def _apply_reasoning_effort(params: dict) -> None:
     effort = params.get("reasoning_effort")
     if effort is None:
         params.pop("reasoning_effort", None)
@@ -69,9 +69,7 @@ def _apply_reasoning_effort(params: dict, model: str) -> None:
     if effort not in REASONING_EFFORTS:
         raise errors.bad_request(
             f"reasoning_effort={effort!r} is not supported by MiMo; use one of "
-            f"{', '.join(REASONING_EFFORTS)} (or thinking={{'type': 'enabled'|'disabled'}}).",
-            model=model,
-        )
+            f"{', '.join(REASONING_EFFORTS)} (or thinking={{'type': 'enabled'|'disabled'}}).")
     thinking = params.get("thinking")
     if thinking is not None:
         thinking_off = isinstance(thinking, Mapping) and thinking.get("type") == "disabled"
@@ -89,7 +87,7 @@ def _apply_reasoning_effort(params: dict, model: str) -> None:
 SEARCH_LIMITS = {"low": 5, "medium": 10, "high": 20}
 
 
-def web_search_tool(options: Any, model: str) -> dict:
+def web_search_tool(options: Any) -> dict:
     """OpenAI's ``web_search_options`` as MiMo's native ``{"type": "web_search"}`` tool
     (docs/mimo-api.md, "Chat request"): ``search_context_size`` as its result ``limit``;
     ``user_location``'s approximate place as MiMo's flat ``{"type": "approximate", "country",
@@ -97,13 +95,12 @@ def web_search_tool(options: Any, model: str) -> dict:
     does not show)."""
     if not isinstance(options, Mapping) or set(options) - {"search_context_size", "user_location"}:
         raise errors.bad_request(f"web_search_options={options!r}: MiMo's search takes search_context_size "
-                                 f"({', '.join(SEARCH_LIMITS)}) and user_location only.", model=model)
+                                 f"({', '.join(SEARCH_LIMITS)}) and user_location only.")
     tool: dict = {"type": "web_search"}
     size = options.get("search_context_size")
     if size is not None:
         if size not in SEARCH_LIMITS:
-            raise errors.bad_request(f"search_context_size={size!r}: use one of {', '.join(SEARCH_LIMITS)}.",
-                                     model=model)
+            raise errors.bad_request(f"search_context_size={size!r}: use one of {', '.join(SEARCH_LIMITS)}.")
         tool["limit"] = SEARCH_LIMITS[size]
     location = options.get("user_location")
     if location:
@@ -111,7 +108,7 @@ def web_search_tool(options: Any, model: str) -> dict:
         if not isinstance(place, Mapping) or location.get("type", "approximate") != "approximate" \
                 or set(location) - {"type", "approximate"}:
             raise errors.bad_request(f"user_location={location!r}: give {{'type': 'approximate', 'approximate': "
-                                     "{'country': ..., 'region': ..., 'city': ..., 'timezone': ...}}.", model=model)
+                                     "{'country': ..., 'region': ..., 'city': ..., 'timezone': ...}}.")
         tool["user_location"] = {"type": "approximate", **place}
     return tool
 

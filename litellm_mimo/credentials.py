@@ -40,34 +40,34 @@ def find_api_key(api_key: str | None = None) -> str | None:
     return api_key or next((os.environ[name] for name in API_KEY_ENV if os.environ.get(name)), None)
 
 
-def api_key(given: str | None, model: str) -> str:
+def api_key(given: str | None) -> str:
     key = find_api_key(given)
     if not key:
         raise litellm.AuthenticationError(
             message=f"No MiMo API key: pass api_key=... or set one of {', '.join(API_KEY_ENV)} (read in that order).",
-            llm_provider=errors.PROVIDER, model=model)
+            llm_provider=errors.PROVIDER, model="")
     return key
 
 
-def api_base(given: str | None, region: str | None, key: str | None, model: str) -> str:
+def api_base(given: str | None, region: str | None, key: str | None) -> str:
     """The base URL requests go to (no trailing slash)."""
-    base = (given or _region_url(region, "region", model)
+    base = (given or _region_url(region, "region")
             or next((os.environ[name] for name in API_BASE_ENV if os.environ.get(name)), None)
-            or _region_url(os.environ.get(REGION_ENV), REGION_ENV, model) or DEFAULT_API_BASE).rstrip("/")
+            or _region_url(os.environ.get(REGION_ENV), REGION_ENV) or DEFAULT_API_BASE).rstrip("/")
     if key and key.startswith(TOKEN_PLAN_PREFIX) and base == DEFAULT_API_BASE:
         hosts = ", ".join(token_plan_url(r) for r in REGIONS)
         raise errors.bad_request(
             f"A Token Plan key (tp-...) works only on its own regional host ({hosts}), not on {base}: set "
             f"{REGION_ENV}=cn|sgp|ams (or region=... per call or in a deployment's litellm_params), or "
             f"{API_BASE_ENV[0]} to your key's host (Xiaomi's console shows it). `python -m litellm_mimo doctor` "
-            "finds it for you.", model=model)
+            "finds it for you.")
     return base
 
 
-def _region_url(region: str | None, name: str, model: str) -> str | None:
+def _region_url(region: str | None, name: str) -> str | None:
     if not region:
         return None
     if region not in REGIONS:
         raise errors.bad_request(f"{name}={region!r} is not a MiMo Token Plan region: use one of "
-                                 f"{', '.join(REGIONS)}.", model=model)
+                                 f"{', '.join(REGIONS)}.")
     return token_plan_url(region)

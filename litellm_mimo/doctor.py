@@ -48,7 +48,7 @@ def find_host(key: str) -> tuple[Row, str | None, list[str]]:
     region = os.environ.get(credentials.REGION_ENV)
     if configured or region or not key.startswith(credentials.TOKEN_PLAN_PREFIX):
         try:
-            base = credentials.api_base(None, None, key, "doctor")
+            base = credentials.api_base(None, None, key)
         except litellm.BadRequestError as exc:  # a region that is none, a Token Plan key on the default host
             return Row("host", False, None, exc.message), None, []
         started = time.perf_counter()

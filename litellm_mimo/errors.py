@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 import httpx
 import litellm
@@ -134,6 +135,16 @@ def bad_request(message: str, *, model: str = "") -> litellm.BadRequestError:
     error = litellm.BadRequestError(message=message, model=model, llm_provider=PROVIDER)
     error.type = "invalid_request_error"  # the proxy's audio routes read e.type (docs/litellm-internals.md)
     return error
+
+
+@contextmanager
+def stamping(model: str) -> Iterator[None]:
+    """Where a call enters the package: what its checks raise names the call's model."""
+    try:
+        yield
+    except Exception as exc:
+        stamped(exc, model)
+        raise
 
 
 def stamped(exc: Exception, model: str) -> Exception:

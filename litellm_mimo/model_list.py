@@ -29,7 +29,7 @@ def served_ids(litellm_params: Any = None) -> list[str]:
     params = litellm_params.model_dump() if hasattr(litellm_params, "model_dump") else dict(litellm_params or {})
     api_key = credentials.find_api_key(params.get("api_key"))
     try:
-        api_base = credentials.api_base(params.get("api_base"), params.get("region"), api_key, models.PROVIDER)
+        api_base = credentials.api_base(params.get("api_base"), params.get("region"), api_key)
     except litellm.BadRequestError:  # a Token Plan key without its host: nothing to ask
         return ids
     if api_key:

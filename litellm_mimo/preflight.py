@@ -43,7 +43,7 @@ def upstream_id(model_id: str) -> str:
                    "priced as it%s. Update your configuration.", model.id, model.retirement, successor.id, UPGRADE_ENV,
                    price_rise(model, successor))
         return successor.id
-    raise errors.bad_request(retirement_notice(model, successor), model=model_id)
+    raise errors.bad_request(retirement_notice(model, successor))
 
 
 MODE_NAMES = {"chat": "chat", "audio_speech": "text-to-speech", "audio_transcription": "speech-recognition"}

@@ -82,8 +82,8 @@ class Call:
         self.repaired, self.earlier_usage = 0, None  # a structured-output repair's count, and what came before
         # A speech's or transcription's pieces carry their retries as piece_retries (audio_routes.py).
         self.max_retries = settings.max_retries(optional_params.get("piece_retries", optional_params.get("max_retries")))
-        self.api_key = credentials.api_key(api_key, model)
-        self.url = credentials.api_base(api_base, optional_params.get("region"), self.api_key, model) + "/chat/completions"
+        self.api_key = credentials.api_key(api_key)
+        self.url = credentials.api_base(api_base, optional_params.get("region"), self.api_key) + "/chat/completions"
         given = {**(headers or {}), **(optional_params.get("extra_headers") or {})}
         self.headers = {**{k: v for k, v in given.items() if k.lower() not in _AUTH_HEADERS},
                         "Authorization": f"Bearer {self.api_key}", "Content-Type": "application/json"}
@@ -190,7 +190,8 @@ class Replay:
         self.store = replay.store() if self.mode != "off" else None
         known = models.lookup(model)
         reasoning_model = known.mode == "chat" and (known.reasoning or not known.catalogued)
-        turns = replay.missing(messages) if self.store is not None and replay.thinking_on(reasoning_model, optional_params) else []
+        applies = self.store is not None and replay.thinking_on(reasoning_model, optional_params)
+        turns = replay.missing(messages) if applies else []
         self.keys = {i: replay.turn_key(self.identity, messages[i]["tool_calls"] if isinstance(messages[i], Mapping)
                                         else messages[i].tool_calls) for i in turns}
 
@@ -314,9 +315,11 @@ class MiMoProvider(CustomLLM):
     def completion(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
                    encoding, api_key, logging_obj, optional_params, acompletion=None, litellm_params=None,
                    logger_fn=None, headers={}, timeout=None, client=None):
-        replayed = Replay(model, messages, optional_params, litellm_params)
-        messages, optional_params = replayed.apply(messages, optional_params, replayed.lookup())
-        call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj, litellm_params)
+        with errors.stamping(model):
+            replayed = Replay(model, messages, optional_params, litellm_params)
+            messages, optional_params = replayed.apply(messages, optional_params, replayed.lookup())
+            call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj,
+                        litellm_params)
         http = self.clients.sync(client)
         response = call.parse(bodies.read(_send(http, call)), model_response)
         while (call := call.repair(response)) is not None:
@@ -327,9 +330,11 @@ class MiMoProvider(CustomLLM):
     async def acompletion(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
                           encoding, api_key, logging_obj, optional_params, acompletion=None, litellm_params=None,
                           logger_fn=None, headers={}, timeout=None, client=None):
-        replayed = Replay(model, messages, optional_params, litellm_params)
-        messages, optional_params = replayed.apply(messages, optional_params, await replayed.alookup())
-        call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj, litellm_params)
+        with errors.stamping(model):
+            replayed = Replay(model, messages, optional_params, litellm_params)
+            messages, optional_params = replayed.apply(messages, optional_params, await replayed.alookup())
+            call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj,
+                        litellm_params)
         http = self.clients.async_(client)
         response = call.parse(await bodies.aread(await _asend(http, call)), model_response)
         while (call := call.repair(response)) is not None:
@@ -342,9 +347,11 @@ class MiMoProvider(CustomLLM):
                   logger_fn=None, headers={}, timeout=None, client=None) -> Iterator:
         # Not a generator itself: the request goes out (and an HTTP error is raised) when
         # litellm.completion(stream=True) is called, as with OpenAI's own client.
-        replayed = Replay(model, messages, optional_params, litellm_params)
-        messages, optional_params = replayed.apply(messages, optional_params, replayed.lookup())
-        call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj, litellm_params)
+        with errors.stamping(model):
+            replayed = Replay(model, messages, optional_params, litellm_params)
+            messages, optional_params = replayed.apply(messages, optional_params, replayed.lookup())
+            call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj,
+                        litellm_params)
         return _chunks(call, _send(self.clients.sync(client), call), replayed)
 
     async def astreaming(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
@@ -352,9 +359,11 @@ class MiMoProvider(CustomLLM):
                          logger_fn=None, headers={}, timeout=None, client=None) -> AsyncIterator:
         # LiteLLM wraps whatever this returns without awaiting it (docs/litellm-internals.md,
         # "Custom providers"), so it is an async generator: the request goes out on the first step.
-        replayed = Replay(model, messages, optional_params, litellm_params)
-        messages, optional_params = replayed.apply(messages, optional_params, await replayed.alookup())
-        call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj, litellm_params)
+        with errors.stamping(model):
+            replayed = Replay(model, messages, optional_params, litellm_params)
+            messages, optional_params = replayed.apply(messages, optional_params, await replayed.alookup())
+            call = Call(model, messages, api_base, api_key, optional_params, headers, timeout, logging_obj,
+                        litellm_params)
         chunks = _achunks(call, await _asend(self.clients.async_(client), call), replayed)
         try:
             async for chunk in chunks:

@@ -156,7 +156,7 @@ def store() -> MemoryStore | RedisStore:
 def mode_of(value: object) -> str:
     mode = value or "store"
     if mode not in MODES:
-        raise errors.bad_request(f"reasoning_replay={value!r}: use one of {', '.join(MODES)}.", model="")
+        raise errors.bad_request(f"reasoning_replay={value!r}: use one of {', '.join(MODES)}.")
     return mode
 
 

@@ -61,21 +61,18 @@ def plan(model: str, input: str | None, voice: object = None, instructions: str 
     """Check a speech request and decide what MiMo receives. Raises ``invalid_request_error``
     (HTTP 400) for anything MiMo cannot do, before any request is sent."""
 
-    def refuse(message: str) -> Exception:
-        return errors.bad_request(message, model=model)
-
     family = preflight.upstream_id_for(model, "audio_speech")  # a retired model: refused, or its successor
 
     if not isinstance(input, str) or not input.strip():
-        raise refuse("input is empty: give the text to speak.")
+        raise errors.bad_request("input is empty: give the text to speak.")
     limits.check_speech(input, max_chars)
     fmt = (response_format or "wav").lower()
     if fmt not in FORMATS:
-        raise refuse(f"response_format={response_format!r} is not supported by MiMo; use one of: "
+        raise errors.bad_request(f"response_format={response_format!r} is not supported by MiMo; use one of: "
                      f"{', '.join(FORMATS)}.")
     if speed is not None and float(speed) != 1.0:
         if not drop_params:
-            raise refuse(f"speed={speed} is not supported by MiMo: describe the pace in `instructions` "
+            raise errors.bad_request(f"speed={speed} is not supported by MiMo: describe the pace in `instructions` "
                          "instead (e.g. 'speak slowly').")
         logger.warning("MiMo has no speed control; dropping speed=%s (drop_params)", speed)
     mimo_format, content_type = FORMATS[fmt]
@@ -83,17 +80,17 @@ def plan(model: str, input: str | None, voice: object = None, instructions: str 
 
     if family.endswith("-voicedesign"):
         if not instructions or not instructions.strip():
-            raise refuse("mimo-v2.5-tts-voicedesign needs `instructions`: the description of the voice to design.")
+            raise errors.bad_request("mimo-v2.5-tts-voicedesign needs `instructions`: the description of the voice to design.")
         if voice is not None and _preset_or_openai(voice) is None:
-            raise refuse(f"voice={voice!r}: voice design takes no voice (it is designed from `instructions`).")
+            raise errors.bad_request(f"voice={voice!r}: voice design takes no voice (it is designed from `instructions`).")
         if voice is not None:
             logger.debug("MiMo voice design takes no voice: not sending voice=%r", voice)
     elif family.endswith("-voiceclone"):
-        audio["voice"] = _voice_sample(voice, refuse)
+        audio["voice"] = _voice_sample(voice)
     elif voice is not None:
         mimo_voice = _preset_or_openai(voice, v2=models.lookup(model).id == "mimo-v2-tts")
         if mimo_voice is None:
-            raise refuse(f"voice={voice!r} is not a MiMo voice. Use one of: {', '.join(PRESET_VOICES)} "
+            raise errors.bad_request(f"voice={voice!r} is not a MiMo voice. Use one of: {', '.join(PRESET_VOICES)} "
                          f"(OpenAI's voice names give MiMo's default voice).")
         if mimo_voice is not _DEFAULT:
             audio["voice"] = mimo_voice
@@ -121,27 +118,27 @@ def _preset_or_openai(voice: object, v2: bool = False) -> str | object | None:
     return None
 
 
-def _voice_sample(voice: object, refuse) -> str:
+def _voice_sample(voice: object) -> str:
     """The voice-clone sample: a data URL, never a path or a URL to fetch (the proxy must not
     become a file reader or a fetcher)."""
     if not isinstance(voice, str) or not voice.startswith("data:"):
-        raise refuse("mimo-v2.5-tts-voiceclone needs `voice` to be the reference sample as a data URL "
+        raise errors.bad_request("mimo-v2.5-tts-voiceclone needs `voice` to be the reference sample as a data URL "
                      "(data:audio/wav;base64,... or data:audio/mpeg;base64,...). In code, "
                      "litellm_mimo.audio_data_url('sample.wav') builds one.")
     header, _, payload = voice.partition(",")
     mime = header[len("data:"):].split(";")[0].lower()
     if mime not in audiofile.KINDS_BY_MIME or not header.endswith(";base64"):
-        raise refuse(f"voice sample type {mime or header!r} is not accepted: MiMo takes base64 wav or mp3 "
+        raise errors.bad_request(f"voice sample type {mime or header!r} is not accepted: MiMo takes base64 wav or mp3 "
                      "(data:audio/wav;base64,..., data:audio/mpeg;base64,...).")
     if len(voice) > audiofile.MAX_DATA_URL_CHARS:
-        raise refuse(f"voice sample is a data URL of {len(voice):,} characters; MiMo accepts at most "
+        raise errors.bad_request(f"voice sample is a data URL of {len(voice):,} characters; MiMo accepts at most "
                      f"{audiofile.MAX_DATA_URL_CHARS:,} (its 10 MB).")
     try:  # enough of the sample to find its first MPEG frames
         head = base64.b64decode(payload[:(audiofile.MP3_SEARCH_BYTES * 2) // 3 * 4], validate=True)
     except (binascii.Error, ValueError):
-        raise refuse("voice sample is not valid base64.") from None
+        raise errors.bad_request("voice sample is not valid base64.") from None
     if audiofile.sniff(head) != audiofile.KINDS_BY_MIME[mime]:
-        raise refuse(f"voice sample says {mime} but its bytes are not {audiofile.KINDS_BY_MIME[mime]}.")
+        raise errors.bad_request(f"voice sample says {mime} but its bytes are not {audiofile.KINDS_BY_MIME[mime]}.")
     return voice
 
 

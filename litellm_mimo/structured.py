@@ -126,17 +126,17 @@ def _json_problem(text: str, schema: dict) -> str | None:
     return None if error is None else f"breaks the schema at {error.json_path}: {error.message}"
 
 
-def prepare(body: dict, mode: str | None, model: str) -> Contract | None:
+def prepare(body: dict, mode: str | None) -> Contract | None:
     """Rewrite MiMo's ``body`` in place for the bridge; the contract its answer must meet (None:
     nothing to check). Requests the bridge cannot serve are refused here, before sending."""
     mode = mode or "bridge"
     if mode not in MODES:
-        raise errors.bad_request(f"structured_outputs={mode!r}: use one of {', '.join(MODES)}.", model=model)
+        raise errors.bad_request(f"structured_outputs={mode!r}: use one of {', '.join(MODES)}.")
     if mode == "native":
         return None
     contract: dict[str, Any] = {"repairs": 0 if mode == "validate" else 1, "hand_back": mode == "bridge"}
     instructions = []
-    schema = _json_schema(body.get("response_format"), model)
+    schema = _json_schema(body.get("response_format"))
     if schema is not None:
         contract["schema"], contract["schema_name"] = schema
         body["response_format"] = {"type": "json_object"}
@@ -153,16 +153,16 @@ def prepare(body: dict, mode: str | None, model: str) -> Contract | None:
     elif choice == "none":
         body.pop("tools", None)
     elif choice == "required":
-        _require_tools(tools, "required", model)
+        _require_tools(tools, "required")
         contract["tool"] = "*"
         instructions.append(ANY_TOOL_INSTRUCTION)
     else:
-        name = _forced_name(choice, model)
-        _require_tools(tools, name, model)
+        name = _forced_name(choice)
+        _require_tools(tools, name)
         chosen = [t for t in tools if _is_function(t) and t["function"]["name"] == name]
         if not chosen:
             raise errors.bad_request(f"tool_choice names the function `{name}`, which is not among the tools "
-                                     f"({', '.join(_names(tools)) or 'none'}).", model=model)
+                                     f"({', '.join(_names(tools)) or 'none'}).")
         body["tools"] = chosen
         contract["offered"] = (name,)
         contract["tool"] = name
@@ -174,21 +174,19 @@ def prepare(body: dict, mode: str | None, model: str) -> Contract | None:
     return Contract(**contract)
 
 
-def _json_schema(response_format: object, model: str) -> tuple[dict, str] | None:
+def _json_schema(response_format: object) -> tuple[dict, str] | None:
     if not isinstance(response_format, Mapping) or response_format.get("type") != "json_schema":
         return None
     spec = response_format.get("json_schema")
     schema = spec.get("schema") if isinstance(spec, Mapping) else None
     if not isinstance(schema, Mapping):
-        raise errors.bad_request("response_format json_schema needs json_schema.schema, a JSON Schema object.",
-                                 model=model)
+        raise errors.bad_request("response_format json_schema needs json_schema.schema, a JSON Schema object.")
     schema = dict(schema)
     jsonschema = _jsonschema()
     try:
         jsonschema.validators.validator_for(schema).check_schema(schema)
     except jsonschema.SchemaError as exc:
-        raise errors.bad_request(f"response_format's schema is not a valid JSON Schema: {exc.message}.",
-                                 model=model) from None
+        raise errors.bad_request(f"response_format's schema is not a valid JSON Schema: {exc.message}.") from None
     return schema, str(spec.get("name") or "response")
 
 
@@ -200,18 +198,18 @@ def _names(tools: object) -> list[str]:
     return [t["function"]["name"] for t in tools or () if _is_function(t)]
 
 
-def _forced_name(choice: object, model: str) -> str:
+def _forced_name(choice: object) -> str:
     function = choice.get("function") if isinstance(choice, Mapping) else None
     name = function.get("name") if isinstance(function, Mapping) else None
     if not isinstance(name, str) or not name:
         raise errors.bad_request(f"tool_choice={choice!r} is not understood: use \"auto\", \"none\", \"required\" or "
-                                 "{\"type\": \"function\", \"function\": {\"name\": ...}}.", model=model)
+                                 "{\"type\": \"function\", \"function\": {\"name\": ...}}.")
     return name
 
 
-def _require_tools(tools: object, wanted: str, model: str) -> None:
+def _require_tools(tools: object, wanted: str) -> None:
     if not _names(tools):
-        raise errors.bad_request(f"tool_choice={wanted!r} needs tools: the request has no function tools.", model=model)
+        raise errors.bad_request(f"tool_choice={wanted!r} needs tools: the request has no function tools.")
 
 
 def _add_system_message(body: dict, text: str) -> None:

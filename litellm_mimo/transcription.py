@@ -34,37 +34,34 @@ def plan(model: str, file: object, language: str | None = None, prompt: str | No
          response_format: str | None = None, timestamp_granularities: Sequence[str] | None = None,
          temperature: float | None = None, drop_params: bool = False,
          max_data_url_chars: int = audiofile.MAX_DATA_URL_CHARS, max_mb: object = None) -> TranscriptionPlan:
-    def refuse(message: str) -> Exception:
-        return errors.bad_request(message, model=model)
-
     upstream = preflight.upstream_id_for(model, "audio_transcription")  # a retired model: refused, or its successor
     fmt = response_format or "json"
     if fmt not in RESPONSE_FORMATS:
-        raise refuse(f"response_format={response_format!r} is not supported: MiMo returns plain text only, "
+        raise errors.bad_request(f"response_format={response_format!r} is not supported: MiMo returns plain text only, "
                      f"so use one of: {', '.join(RESPONSE_FORMATS)}.")
     for name, value, why in (("prompt", prompt, "MiMo's ASR takes no prompt"),
                              ("timestamp_granularities", timestamp_granularities, "MiMo returns no timestamps")):
         if value:
             if not drop_params:
-                raise refuse(f"{name} is not supported: {why}.")
+                raise errors.bad_request(f"{name} is not supported: {why}.")
             logger.warning("%s; dropping %s (drop_params)", why, name)
     options: dict = {}
     if language is not None:
-        options["asr_options"] = {"language": normalise_language(language, refuse)}
+        options["asr_options"] = {"language": normalise_language(language)}
     if temperature is not None:
         options["temperature"] = float(temperature)
 
     size = file_size(file)
     if size is not None:  # known before reading: a file over the limit is never read into memory
         limits.check_transcription(size, max_mb)
-    data, filename = read_file(file, refuse)
+    data, filename = read_file(file)
     if size is None:
         limits.check_transcription(len(data), max_mb)
     if len(data) == 0:
-        raise refuse("the audio file is empty.")
+        raise errors.bad_request("the audio file is empty.")
     kind = audiofile.sniff(data)
     if kind is None:
-        raise refuse(f"{filename or 'the file'} is not wav or mp3 audio (its bytes are neither a RIFF/WAVE file "
+        raise errors.bad_request(f"{filename or 'the file'} is not wav or mp3 audio (its bytes are neither a RIFF/WAVE file "
                      "nor MPEG audio frames, whatever its name says): MiMo accepts wav and mp3 only; convert it first.")
     max_bytes = audiofile.max_bytes_in_data_url(kind, max_data_url_chars)
     try:
@@ -75,20 +72,20 @@ def plan(model: str, file: object, language: str | None = None, prompt: str | No
         else:
             pieces = tuple((piece,) for piece in audiofile.mp3_pieces(data, max_bytes))
     except audiofile.AudioFormatError as exc:
-        raise refuse(f"cannot split this {kind} file into pieces MiMo accepts: {exc}.") from None
+        raise errors.bad_request(f"cannot split this {kind} file into pieces MiMo accepts: {exc}.") from None
     return TranscriptionPlan(upstream, kind, pieces, options, fmt)
 
 
-def normalise_language(language: str, refuse) -> str:
+def normalise_language(language: str) -> str:
     """``zh-CN``, ``en_US``, ``zh-Hans`` -> the base language MiMo knows; anything else refused."""
     base = re.split(r"[-_]", language.strip().lower(), maxsplit=1)[0]
     if base not in LANGUAGES:
-        raise refuse(f"language={language!r} is not supported by MiMo: use one of {', '.join(LANGUAGES)} "
+        raise errors.bad_request(f"language={language!r} is not supported by MiMo: use one of {', '.join(LANGUAGES)} "
                      "(regional tags such as zh-CN or en-US are accepted).")
     return base
 
 
-def read_file(file: object, refuse) -> tuple[bytes | memoryview, str | None]:
+def read_file(file: object) -> tuple[bytes | memoryview, str | None]:
     """Bytes and a file name from any ``file`` LiteLLM accepts: bytes, a file object, a path
     object (in code), or a ``(name, content, ...)`` tuple. A plain string is refused: through
     the proxy it would be a server-side path, and the proxy must not read files for callers."""
@@ -103,9 +100,9 @@ def read_file(file: object, refuse) -> tuple[bytes | memoryview, str | None]:
     if hasattr(file, "read"):
         data = _read_keeping_position(file)
         if isinstance(data, str):
-            raise refuse("the file was opened in text mode: open it with 'rb'.")
+            raise errors.bad_request("the file was opened in text mode: open it with 'rb'.")
         return data, name or os.path.basename(str(getattr(file, "name", "") or "")) or None
-    raise refuse(f"file must be bytes, a binary file object, a path object or a (name, content) tuple, "
+    raise errors.bad_request(f"file must be bytes, a binary file object, a path object or a (name, content) tuple, "
                  f"not {type(file).__name__}.")
 
 

@@ -467,7 +467,7 @@ class _Handler(BaseHTTPRequestHandler):
             finish = "stop"
         elif response_format == "json_object":
             schema = _schema_in_prompt(messages)
-            message["content"] = json.dumps(_value(schema, schema, text) if schema else {"echo": text}, ensure_ascii=False)
+            message["content"] = json.dumps(_value(schema, schema, text) if schema else {"echo": text})
             finish = "stop"
         elif response_format == "json_schema":
             schema = ((body.get("response_format") or {}).get("json_schema") or {}).get("schema") or {}

@@ -153,3 +153,19 @@ def test_history_may_hold_litellm_objects_inside_dict_messages(mimo):
     assert sent["tool_calls"] == [{"id": c.id, "type": "function", "function": {
         "name": c.function.name, "arguments": c.function.arguments}} for c in message.tool_calls]
     assert sent["reasoning_content"] == message.reasoning_content
+
+
+@pytest.mark.parametrize("call", [
+    lambda mimo: litellm.completion(model="xiaomi/mimo-v2.6-pro", messages=[{"role": "user", "content": "Hi"}],
+                                    web_search_options={"filters": {}}, api_base=mimo.url, api_key="k"),
+    lambda mimo: litellm.completion(model="xiaomi/mimo-v2.6-pro", messages=[{"role": "user", "content": "Hi"}],
+                                    max_retries=-1, api_base=mimo.url, api_key="k"),
+    lambda mimo: litellm.speech(model="xiaomi/mimo-v2.5-tts", input="Hi.", response_format="opus",
+                                api_base=mimo.url, api_key="k"),
+], ids=["chat", "chat setting", "speech"])
+def test_a_refusal_names_the_calls_model_and_provider(mimo, call):
+    """Checks raise without knowing the model; where the call enters the package, it is stamped."""
+    with pytest.raises(litellm.BadRequestError) as caught:
+        call(mimo)
+    assert caught.value.model in ("mimo-v2.6-pro", "xiaomi/mimo-v2.5-tts") and caught.value.llm_provider == "xiaomi"
+    assert mimo.requests == []
