@@ -44,19 +44,17 @@ def supported_params(model_id: str, request_type: str = "chat_completion") -> li
 
 
 def supported_openai_params(original: Callable, model: str, custom_llm_provider: str | None = None,
-                            request_type: str = "chat_completion", base_model: str | None = None) -> list | None:
+                            request_type: str = "chat_completion", **kwargs: Any) -> list | None:
     """LiteLLM answers every custom provider from one generic list: answer for ours."""
     if models.is_ours(model, custom_llm_provider):
         registration.ensure_registered()
         return supported_params(model.removeprefix(models.PROVIDER + "/"), request_type)
-    return original(model=model, custom_llm_provider=custom_llm_provider, request_type=request_type,
-                    base_model=base_model)
+    return original(model=model, custom_llm_provider=custom_llm_provider, request_type=request_type, **kwargs)
 
 
-def model_info(original: Callable, model: str, custom_llm_provider: str | None = None, api_base: str | None = None,
-               api_key: str | None = None) -> Any:
+def model_info(original: Callable, model: str, custom_llm_provider: str | None = None, **kwargs: Any) -> Any:
     """Capability reads (``litellm.supports_*``, ``get_model_info``) find the catalogue also after
     ``litellm.model_cost`` was replaced, as LiteLLM's own provider tests do before they check."""
     if models.is_ours(model, custom_llm_provider):
         registration.ensure_registered()
-    return original(model=model, custom_llm_provider=custom_llm_provider, api_base=api_base, api_key=api_key)
+    return original(model=model, custom_llm_provider=custom_llm_provider, **kwargs)

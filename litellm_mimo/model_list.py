@@ -13,12 +13,12 @@ import litellm
 from . import credentials, discovery, models
 
 
-def provider_models(original: Callable, provider: str, litellm_params: Any = None) -> Any:
+def provider_models(original: Callable, provider: str, litellm_params: Any = None, **kwargs: Any) -> Any:
     """The proxy expands a ``xiaomi/*`` deployment in ``/v1/models`` through this hook, which knows
     only LiteLLM's built-in providers: answer for ours."""
     if provider == models.PROVIDER:
         return [f"{models.PROVIDER}/{model_id}" for model_id in served_ids(litellm_params)]
-    return original(provider=provider, litellm_params=litellm_params)
+    return original(provider=provider, litellm_params=litellm_params, **kwargs)
 
 
 def served_ids(litellm_params: Any = None) -> list[str]:

@@ -16,7 +16,7 @@ import importlib
 import importlib.metadata
 import inspect
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,7 +144,18 @@ def problem(patch: Patch) -> str | None:
             missing = [name for name in patch.params if name not in parameters]
             if missing:
                 return f"{patch.key} takes no {', '.join(missing)}"
+        if patch.route is not None and not _takes_every(patch.route, parameters):
+            return f"{patch.key} takes parameters the package's replacement would refuse"
     return None
+
+
+def _takes_every(route: Callable, parameters: Mapping[str, inspect.Parameter]) -> bool:
+    """Whether ``route(original, ...)`` accepts every parameter LiteLLM's function does (LiteLLM adds
+    keyword parameters and passes them by name: one the route refused would fail every such call)."""
+    accepted = inspect.signature(route).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+        return True
+    return all(name in accepted for name, p in parameters.items() if p.kind is not p.VAR_POSITIONAL)
 
 
 def check() -> None:
