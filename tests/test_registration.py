@@ -247,3 +247,20 @@ def test_every_row_names_a_test_that_exists():
     for patch in patches.TABLE:
         path, _, name = patch.test.partition("::")
         assert f"def {name}(" in (ROOT / path).read_text(), patch.test
+
+
+def test_a_replacement_that_would_refuse_a_parameter_litellm_added_is_a_problem(monkeypatch):
+    """LiteLLM 1.110 added keyword parameters to get_model_info_helper and passes them when it
+    prices a call: a route without them lost every price. check() names such a route at register()."""
+    def helper(model, custom_llm_provider=None, api_base=None, api_key=None, *, preserve_unset_costs=False):
+        return {}
+
+    def narrow_route(original, model, custom_llm_provider=None):
+        return original(model=model, custom_llm_provider=custom_llm_provider)
+
+    monkeypatch.setattr(litellm.utils, "get_model_info_helper", helper)
+    row = next(p for p in patches.TABLE if p.key == "litellm.utils.get_model_info_helper")
+    assert patches.problem(row) is None  # the package's own route takes what LiteLLM adds
+    narrow = patches.Patch(row.module, row.name, row.why, row.relies_on, row.test, params=("model",), route=narrow_route)
+    assert patches.problem(narrow) == ("litellm.utils.get_model_info_helper takes parameters the package's "
+                                       "replacement would refuse")
