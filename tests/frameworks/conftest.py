@@ -6,8 +6,15 @@ main suite collects and skips them; ``.ci/frameworks`` runs them in the framewor
 import json
 
 import pytest
+from pydantic import BaseModel
 
 MODEL = "xiaomi/mimo-v2.6-pro"
+
+
+class Weather(BaseModel):
+    """The structured output the tests ask every framework for."""
+    city: str
+    degrees: int
 KEY = "sk-framework-test-key"
 
 

@@ -19,19 +19,14 @@ from google.adk.agents.run_config import RunConfig, StreamingMode  # noqa: E402
 from google.adk.models.lite_llm import LiteLlm  # noqa: E402
 from google.adk.runners import InMemoryRunner  # noqa: E402
 from google.genai import types  # noqa: E402
-from pydantic import BaseModel  # noqa: E402
 
-from .conftest import KEY, MODEL, assert_reasoning_replayed, bodies, tool_turns  # noqa: E402
+from .conftest import KEY, MODEL, Weather, assert_reasoning_replayed, bodies, tool_turns  # noqa: E402
 
 
 def get_weather(city: str) -> str:
     """The weather in a city."""
     return f"sunny in {city}"
 
-
-class Weather(BaseModel):
-    city: str
-    degrees: int
 
 
 async def run(agent, text="Paris", **kwargs) -> list:

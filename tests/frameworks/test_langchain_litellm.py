@@ -15,9 +15,8 @@ pytest.importorskip("langchain_litellm")
 from langchain_core.messages import HumanMessage, ToolMessage  # noqa: E402
 from langchain_core.tools import tool  # noqa: E402
 from langchain_litellm import ChatLiteLLM  # noqa: E402
-from pydantic import BaseModel  # noqa: E402
 
-from .conftest import KEY, MODEL, assert_reasoning_replayed, bodies, tool_turns  # noqa: E402
+from .conftest import KEY, MODEL, Weather, assert_reasoning_replayed, bodies, tool_turns  # noqa: E402
 
 
 @tool
@@ -25,10 +24,6 @@ def get_weather(city: str) -> str:
     """The weather in a city."""
     return f"sunny in {city}"
 
-
-class Weather(BaseModel):
-    city: str
-    degrees: int
 
 
 def chat(mimo) -> ChatLiteLLM:

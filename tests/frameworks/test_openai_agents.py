@@ -16,9 +16,8 @@ from agents import Agent, ModelSettings, Runner, function_tool, set_tracing_disa
 from agents.exceptions import ModelBehaviorError  # noqa: E402
 from agents.extensions.models.litellm_model import LitellmModel  # noqa: E402
 from openai.types.responses import ResponseTextDeltaEvent  # noqa: E402
-from pydantic import BaseModel  # noqa: E402
 
-from .conftest import KEY, MODEL, assert_reasoning_replayed, bodies, tool_turns  # noqa: E402
+from .conftest import KEY, MODEL, Weather, assert_reasoning_replayed, bodies, tool_turns  # noqa: E402
 
 set_tracing_disabled(True)  # no trace export (it would go to OpenAI)
 
@@ -28,10 +27,6 @@ def get_weather(city: str) -> str:
     """The weather in a city."""
     return f"sunny in {city}"
 
-
-class Weather(BaseModel):
-    city: str
-    degrees: int
 
 
 def model(mimo) -> LitellmModel:

@@ -13,22 +13,17 @@ import pytest
 
 pytest.importorskip("pydantic_ai")
 
-from pydantic import BaseModel  # noqa: E402
 from pydantic_ai import Agent, NativeOutput  # noqa: E402
 from pydantic_ai.models.openai import OpenAIChatModel  # noqa: E402
 from pydantic_ai.providers.openai import OpenAIProvider  # noqa: E402
 
-from .conftest import assert_reasoning_replayed, bodies, tool_turns  # noqa: E402
+from .conftest import Weather, assert_reasoning_replayed, bodies, tool_turns  # noqa: E402
 
 try:  # where the proxy helpers live (moved from tests/proxy.py)
     from litellm_mimo.testing import MASTER_KEY
 except ImportError:  # pragma: no cover
     from tests.proxy import MASTER_KEY
 
-
-class Weather(BaseModel):
-    city: str
-    degrees: int
 
 
 def model(proxy) -> OpenAIChatModel:
