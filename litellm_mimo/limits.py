@@ -1,8 +1,8 @@
 """Bounded work per request: the most one call may ask of MiMo and of this process.
 
 Long input is split into pieces (speech at ``SPEECH_PIECE_CHARS``, transcription at MiMo's 10 MB
-data URL, ``audiofile.MAX_DATA_URL_CHARS``), so without a bound one request could fan out into thousands of MiMo requests and gigabytes of audio
-in one proxy. Defaults, each settable per call, per proxy deployment (``litellm_params``) and by
+data URL, ``audiofile.MAX_DATA_URL_CHARS``), so without a bound one request could fan out into
+thousands of MiMo requests and gigabytes of audio in one proxy. Defaults, each settable per call, per proxy deployment (``litellm_params``) and by
 environment variable (``settings.py``):
 
 - speech: ``max_speech_chars`` / ``XIAOMI_MAX_SPEECH_CHARS``, 100,000 characters of ``input``

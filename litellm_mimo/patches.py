@@ -63,7 +63,8 @@ _REPLACED = [
     Patch("litellm", "get_supported_openai_params", "answer what each xiaomi/ model accepts",
           "it answers every custom provider from one generic list; get_model_info, DSPy and ADK reach it by "
           "attribute", "tests/test_capabilities.py::test_supported_params_are_what_the_package_accepts",
-          params=("model", "custom_llm_provider", "request_type", "base_model"), route=capabilities.supported_openai_params),
+          params=("model", "custom_llm_provider", "request_type", "base_model"),
+          route=capabilities.supported_openai_params),
     Patch("litellm.utils", "get_model_info_helper", "keep xiaomi/ capabilities readable after litellm.model_cost "
           "is replaced", "the supports_* functions and get_model_info call it by its module-global name",
           "tests/test_capabilities.py::test_capabilities_survive_a_replaced_cost_map",

@@ -1,8 +1,8 @@
 """Long audio as pieces sent to MiMo concurrently and handed on in order.
 
 Speech and transcription over MiMo's sizes (``limits.SPEECH_PIECE_CHARS``, the 10 MB data URL) go
-to MiMo as several requests (``speech.py``, ``transcription.py``). Here they run at most ``window`` at a time, in a sliding
-window: piece i + window starts once piece i has been handed on. So the first piece's audio is
+to MiMo as several requests (``speech.py``, ``transcription.py``). Here they run at most ``window``
+at a time, in a sliding window: piece i + window starts once piece i has been handed on. So the first piece's audio is
 ready after about one piece's time, at most ``window`` pieces are held in memory, and the order
 never changes. Each piece yields its items (audio bytes as they arrive, or one answer).
 

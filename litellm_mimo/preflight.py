@@ -34,8 +34,8 @@ def upstream_id(model_id: str) -> str:
     on = now()
     if not model.retired(on):
         if model.retires is not None:
-            warn_once(("deprecated", model.id), "MiMo model %s will be retired by Xiaomi on %s; move to %s before then.",
-                       model.id, model.retirement, current_successor(model, model.retires).id)
+            warn_once(("deprecated", model.id), "MiMo model %s will be retired by Xiaomi on %s; move to %s before "
+                      "then.", model.id, model.retirement, current_successor(model, model.retires).id)
         return model.id
     successor = current_successor(model, on)
     if upgrading_retired() and successor is not model and not successor.retired(on):

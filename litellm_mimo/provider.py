@@ -81,7 +81,8 @@ class Call:
         self.body, self.contract = chat.build_request(model, messages, optional_params)
         self.repaired, self.earlier_usage = 0, None  # a structured-output repair's count, and what came before
         # A speech's or transcription's pieces carry their retries as piece_retries (audio_routes.py).
-        self.max_retries = settings.max_retries(optional_params.get("piece_retries", optional_params.get("max_retries")))
+        self.max_retries = settings.max_retries(optional_params.get("piece_retries",
+                                                                    optional_params.get("max_retries")))
         self.api_key = credentials.api_key(api_key)
         self.url = credentials.api_base(api_base, optional_params.get("region"), self.api_key) + "/chat/completions"
         given = {**(headers or {}), **(optional_params.get("extra_headers") or {})}

@@ -66,7 +66,8 @@ def turn_key(identity: str, tool_calls: list) -> str:
     digest = hashlib.sha256(identity.encode())
     for call in tool_calls:
         function = _field(call, "function") or {}
-        for part in (_field(call, "id") or "", _field(function, "name") or "", _arguments(_field(function, "arguments"))):
+        parts = (_field(call, "id") or "", _field(function, "name") or "", _arguments(_field(function, "arguments")))
+        for part in parts:
             digest.update(b"\0" + str(part).encode())
     return digest.hexdigest()
 

@@ -69,20 +69,22 @@ def plan(model: str, input: str | None, voice: object = None, instructions: str 
     fmt = (response_format or "wav").lower()
     if fmt not in FORMATS:
         raise errors.bad_request(f"response_format={response_format!r} is not supported by MiMo; use one of: "
-                     f"{', '.join(FORMATS)}.")
+                                 f"{', '.join(FORMATS)}.")
     if speed is not None and float(speed) != 1.0:
         if not drop_params:
             raise errors.bad_request(f"speed={speed} is not supported by MiMo: describe the pace in `instructions` "
-                         "instead (e.g. 'speak slowly').")
+                                     "instead (e.g. 'speak slowly').")
         logger.warning("MiMo has no speed control; dropping speed=%s (drop_params)", speed)
     mimo_format, content_type = FORMATS[fmt]
     audio: dict = {"format": mimo_format}
 
     if family.endswith("-voicedesign"):
         if not instructions or not instructions.strip():
-            raise errors.bad_request("mimo-v2.5-tts-voicedesign needs `instructions`: the description of the voice to design.")
+            raise errors.bad_request("mimo-v2.5-tts-voicedesign needs `instructions`: the description of the voice "
+                                     "to design.")
         if voice is not None and _preset_or_openai(voice) is None:
-            raise errors.bad_request(f"voice={voice!r}: voice design takes no voice (it is designed from `instructions`).")
+            raise errors.bad_request(f"voice={voice!r}: voice design takes no voice (it is designed from "
+                                     "`instructions`).")
         if voice is not None:
             logger.debug("MiMo voice design takes no voice: not sending voice=%r", voice)
     elif family.endswith("-voiceclone"):
@@ -91,7 +93,7 @@ def plan(model: str, input: str | None, voice: object = None, instructions: str 
         mimo_voice = _preset_or_openai(voice, v2=models.lookup(model).id == "mimo-v2-tts")
         if mimo_voice is None:
             raise errors.bad_request(f"voice={voice!r} is not a MiMo voice. Use one of: {', '.join(PRESET_VOICES)} "
-                         f"(OpenAI's voice names give MiMo's default voice).")
+                                     f"(OpenAI's voice names give MiMo's default voice).")
         if mimo_voice is not _DEFAULT:
             audio["voice"] = mimo_voice
     return SpeechPlan(family, tuple(split_text(input)), audio, instructions or None, fmt, content_type)
@@ -123,16 +125,16 @@ def _voice_sample(voice: object) -> str:
     become a file reader or a fetcher)."""
     if not isinstance(voice, str) or not voice.startswith("data:"):
         raise errors.bad_request("mimo-v2.5-tts-voiceclone needs `voice` to be the reference sample as a data URL "
-                     "(data:audio/wav;base64,... or data:audio/mpeg;base64,...). In code, "
-                     "litellm_mimo.audio_data_url('sample.wav') builds one.")
+                                 "(data:audio/wav;base64,... or data:audio/mpeg;base64,...). In code, "
+                                 "litellm_mimo.audio_data_url('sample.wav') builds one.")
     header, _, payload = voice.partition(",")
     mime = header[len("data:"):].split(";")[0].lower()
     if mime not in audiofile.KINDS_BY_MIME or not header.endswith(";base64"):
         raise errors.bad_request(f"voice sample type {mime or header!r} is not accepted: MiMo takes base64 wav or mp3 "
-                     "(data:audio/wav;base64,..., data:audio/mpeg;base64,...).")
+                                 "(data:audio/wav;base64,..., data:audio/mpeg;base64,...).")
     if len(voice) > audiofile.MAX_DATA_URL_CHARS:
         raise errors.bad_request(f"voice sample is a data URL of {len(voice):,} characters; MiMo accepts at most "
-                     f"{audiofile.MAX_DATA_URL_CHARS:,} (its 10 MB).")
+                                 f"{audiofile.MAX_DATA_URL_CHARS:,} (its 10 MB).")
     try:  # enough of the sample to find its first MPEG frames
         head = base64.b64decode(payload[:(audiofile.MP3_SEARCH_BYTES * 2) // 3 * 4], validate=True)
     except (binascii.Error, ValueError):

@@ -38,7 +38,7 @@ def plan(model: str, file: object, language: str | None = None, prompt: str | No
     fmt = response_format or "json"
     if fmt not in RESPONSE_FORMATS:
         raise errors.bad_request(f"response_format={response_format!r} is not supported: MiMo returns plain text only, "
-                     f"so use one of: {', '.join(RESPONSE_FORMATS)}.")
+                                 f"so use one of: {', '.join(RESPONSE_FORMATS)}.")
     for name, value, why in (("prompt", prompt, "MiMo's ASR takes no prompt"),
                              ("timestamp_granularities", timestamp_granularities, "MiMo returns no timestamps")):
         if value:
@@ -61,8 +61,9 @@ def plan(model: str, file: object, language: str | None = None, prompt: str | No
         raise errors.bad_request("the audio file is empty.")
     kind = audiofile.sniff(data)
     if kind is None:
-        raise errors.bad_request(f"{filename or 'the file'} is not wav or mp3 audio (its bytes are neither a RIFF/WAVE file "
-                     "nor MPEG audio frames, whatever its name says): MiMo accepts wav and mp3 only; convert it first.")
+        raise errors.bad_request(f"{filename or 'the file'} is not wav or mp3 audio (its bytes are neither a RIFF/WAVE "
+                                 "file nor MPEG audio frames, whatever its name says): MiMo accepts wav and mp3 only; "
+                                 "convert it first.")
     max_bytes = audiofile.max_bytes_in_data_url(kind, max_data_url_chars)
     try:
         if len(data) <= max_bytes:
@@ -81,7 +82,7 @@ def normalise_language(language: str) -> str:
     base = re.split(r"[-_]", language.strip().lower(), maxsplit=1)[0]
     if base not in LANGUAGES:
         raise errors.bad_request(f"language={language!r} is not supported by MiMo: use one of {', '.join(LANGUAGES)} "
-                     "(regional tags such as zh-CN or en-US are accepted).")
+                                 "(regional tags such as zh-CN or en-US are accepted).")
     return base
 
 
@@ -103,7 +104,7 @@ def read_file(file: object) -> tuple[bytes | memoryview, str | None]:
             raise errors.bad_request("the file was opened in text mode: open it with 'rb'.")
         return data, name or os.path.basename(str(getattr(file, "name", "") or "")) or None
     raise errors.bad_request(f"file must be bytes, a binary file object, a path object or a (name, content) tuple, "
-                 f"not {type(file).__name__}.")
+                             f"not {type(file).__name__}.")
 
 
 def file_size(file: object) -> int | None:
