@@ -182,7 +182,7 @@ def bench_long_audio(base: str, s: Settings) -> list[dict]:
     def speech_in_code(words: str, streamed: bool) -> Callable[[], int]:
         def call() -> int:
             r = litellm.speech(model="xiaomi/mimo-v2.5-tts", input=words, api_base=base, api_key=API_KEY,
-                               response_format="pcm", extra_headers={"X-Bench-Seconds": "5"})
+                               response_format="pcm", extra_headers={"X-Bench-Seconds": "5"}, stream=streamed)
             return sum(len(chunk) for chunk in r.iter_bytes()) if streamed else len(r.content)
         return call
 
@@ -199,13 +199,13 @@ def bench_long_audio(base: str, s: Settings) -> list[dict]:
 def bench_at_the_limits(base: str, group: str) -> list[dict]:
     """The largest speech and transcription the default limits allow (limits.py), once each."""
     rows = []
-    text = piece_text(41)[:settings.SPEECH_CHARS[2]]
+    text = piece_text(41)[:settings.SPEECH_CHARS.default]
     seconds = 160  # about what 2,500 characters take to say: ~7.7 MB of 24 kHz 16-bit audio a piece
     pieces = len(speech.split_text(text))
 
     def speak() -> int:
         r = litellm.speech(model="xiaomi/mimo-v2.5-tts", input=text, api_base=base, api_key=API_KEY,
-                           response_format="pcm", extra_headers={"X-Bench-Seconds": str(seconds)})
+                           response_format="pcm", extra_headers={"X-Bench-Seconds": str(seconds)}, stream=True)
         return sum(len(chunk) for chunk in r.iter_bytes())
 
     started = time.perf_counter()
