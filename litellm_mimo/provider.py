@@ -192,9 +192,7 @@ class Replay:
         known = models.lookup(model)
         reasoning_model = known.mode == "chat" and (known.reasoning or not known.catalogued)
         applies = self.store is not None and replay.thinking_on(reasoning_model, optional_params)
-        turns = replay.missing(messages) if applies else []
-        self.keys = {i: replay.turn_key(self.identity, messages[i]["tool_calls"] if isinstance(messages[i], Mapping)
-                                        else messages[i].tool_calls) for i in turns}
+        self.keys = replay.missing(self.identity, messages) if applies else {}
 
     def lookup(self) -> dict[int, str | None]:
         try:

@@ -80,10 +80,11 @@ def identity(litellm_params: Mapping | None) -> str:
                                                                 "user_api_key_user_id"))
 
 
-def missing(messages: list) -> list[int]:
-    """The assistant turns with tool calls that came back without their reasoning."""
-    return [i for i, m in enumerate(messages) if _field(m, "role") == "assistant" and _field(m, "tool_calls")
-            and not _field(m, "reasoning_content")]
+def missing(identity: str, messages: list) -> dict[int, str]:
+    """The assistant turns with tool calls that came back without their reasoning, by position,
+    each with its key."""
+    return {i: turn_key(identity, _field(m, "tool_calls")) for i, m in enumerate(messages)
+            if _field(m, "role") == "assistant" and _field(m, "tool_calls") and not _field(m, "reasoning_content")}
 
 
 class MemoryStore:
