@@ -15,7 +15,7 @@ from collections.abc import Callable
 import litellm
 from litellm.types.utils import ChatCompletionMessageToolCall
 
-from litellm_mimo import replay
+from litellm_mimo import log, replay
 from benchmarks.measure import API_KEY, MIB, THIS, Settings, expect, interleave, median_ms, spread_ms, timed
 from benchmarks.report import row
 from benchmarks.upstream import TOOL_CALL, TOOL_REASONING
@@ -132,13 +132,13 @@ def bench_store_chat(base: str, s: Settings) -> list[dict]:
     targets = {"this": reattached, "raw": present, "present, store on": present_stored}
     litellm.completion(messages=ASK, **common)  # the first turn: its answer's reasoning goes into the store
     warnings = _Warnings()
-    logging.getLogger("litellm_mimo").addHandler(warnings)
+    log.logger.addHandler(warnings)
     try:
         for name, call in targets.items():
             for _ in range(s.warmup):
                 expect(call() == "get_weather", f"reasoning replay, {name}: the tool call comes back")
     finally:
-        logging.getLogger("litellm_mimo").removeHandler(warnings)
+        log.logger.removeHandler(warnings)
     expect(not warnings.seen, f"the store knew the turn (no request sent with thinking disabled): {warnings.seen[:1]}")
     expect(replay.memory.get(replay.turn_key(replay.identity({}), [TOOL_CALL])) == TOOL_REASONING,
            "the answer's reasoning is in the store")
